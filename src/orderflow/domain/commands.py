@@ -1,0 +1,251 @@
+"""Commands: one frozen class per action of scenario-format.md, carrying its actor and arguments.
+
+Constructors validate the shape of arguments (InvalidArgument, R-ERR-1's first check); whether an
+amount is acceptable for a given order is decided later, by ``decide``, in R-ERR-1 order.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, ClassVar
+
+import attrs
+
+from .errors import InvalidArgument
+from .money import Money
+from .states import Role
+
+
+def _role(value: object) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        raise InvalidArgument(f"unknown actor {value!r}; one of {[r.value for r in Role]}") from None
+
+
+def _non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgument(f"{attribute.name} must be a non-empty string")  # R-ERR-2
+
+
+def _text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise InvalidArgument(f"{attribute.name} must be a string")
+
+
+def _money(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Money):
+        raise InvalidArgument(f"{attribute.name} must be Money, not {value!r}")
+
+
+def _days(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
+        raise InvalidArgument(f"{attribute.name} must be a whole number of days in 0..3650")
+
+
+def _rating(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise InvalidArgument(f"{attribute.name} must be an int from 1 to 5, not {value!r}")  # R-ERR-2
+
+
+@attrs.frozen
+class Command:
+    """Base of every command: who acts. ``action`` is the public command name."""
+
+    action: ClassVar[str]
+    actor: Role = attrs.field(converter=_role)
+
+
+@attrs.frozen
+class Accept(Command):
+    action = "accept"
+
+
+@attrs.frozen
+class Cancel(Command):
+    action = "cancel"
+
+
+@attrs.frozen
+class Deliver(Command):
+    action = "deliver"
+
+
+@attrs.frozen
+class RequestCancellation(Command):
+    action = "request_cancellation"
+
+
+@attrs.frozen
+class AcceptCancellation(Command):
+    action = "accept_cancellation"
+
+
+@attrs.frozen
+class RefuseCancellation(Command):
+    action = "refuse_cancellation"
+    reason: str = attrs.field(validator=_non_empty_text)
+
+
+@attrs.frozen
+class Close(Command):
+    action = "close"
+
+
+@attrs.frozen
+class RequestRevision(Command):
+    action = "request_revision"
+
+
+@attrs.frozen
+class AcceptRevision(Command):
+    action = "accept_revision"
+
+
+@attrs.frozen
+class RefuseRevision(Command):
+    action = "refuse_revision"
+    reason: str = attrs.field(validator=_non_empty_text)
+
+
+@attrs.frozen
+class OpenDispute(Command):
+    action = "open_dispute"
+
+
+class Outcome(str, enum.Enum):
+    """A mediator's final decision on a dispute (R-DISP-2)."""
+
+    REFUND = "refund"
+    SPLIT = "split"
+    RESTART = "restart"
+    RELEASE = "release"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _outcome(value: object) -> Outcome:
+    try:
+        return Outcome(value)
+    except ValueError:
+        raise InvalidArgument(f"unknown outcome {value!r}; one of {[o.value for o in Outcome]}") from None
+
+
+def _buyer_amount(instance: ResolveDispute, _: object, value: Money | None) -> None:
+    if (value is not None) != (instance.outcome is Outcome.SPLIT):
+        raise InvalidArgument("buyer_amount is required for a split, and only for a split")
+    if value is not None and not isinstance(value, Money):
+        raise InvalidArgument(f"buyer_amount must be Money, not {value!r}")
+
+
+@attrs.frozen
+class ResolveDispute(Command):
+    action = "resolve_dispute"
+    outcome: Outcome = attrs.field(converter=_outcome)
+    buyer_amount: Money | None = attrs.field(default=None, validator=_buyer_amount)
+
+
+@attrs.frozen
+class Hold(Command):
+    action = "hold"
+
+
+@attrs.frozen
+class ReleaseHold(Command):
+    action = "release_hold"
+
+
+@attrs.frozen
+class BuyOption(Command):
+    action = "buy_option"
+    name: str = attrs.field(validator=_non_empty_text)
+    price: Money = attrs.field(validator=_money)
+    delivery_days: int = attrs.field(validator=_days)
+
+
+@attrs.frozen
+class OfferCustom(Command):
+    action = "offer_custom"
+    offer_id: str = attrs.field(validator=_non_empty_text)
+    price: Money = attrs.field(validator=_money)
+    delivery_days: int = attrs.field(validator=_days)
+
+
+@attrs.frozen
+class AcceptOffer(Command):
+    action = "accept_offer"
+    offer_id: str = attrs.field(validator=_non_empty_text)
+
+
+@attrs.frozen
+class RefuseOffer(Command):
+    action = "refuse_offer"
+    offer_id: str = attrs.field(validator=_non_empty_text)
+
+
+@attrs.frozen
+class WithdrawOffer(Command):
+    action = "withdraw_offer"
+    offer_id: str = attrs.field(validator=_non_empty_text)
+
+
+@attrs.frozen
+class ProposePartialRefund(Command):
+    action = "propose_partial_refund"
+    amount: Money = attrs.field(validator=_money)
+    reason: str = attrs.field(validator=_non_empty_text)
+
+
+@attrs.frozen
+class AcceptPartialRefund(Command):
+    action = "accept_partial_refund"
+
+
+@attrs.frozen
+class DeclinePartialRefund(Command):
+    action = "decline_partial_refund"
+
+
+@attrs.frozen
+class WithdrawPartialRefund(Command):
+    action = "withdraw_partial_refund"
+
+
+@attrs.frozen
+class Review(Command):
+    action = "review"
+    rating: int = attrs.field(validator=_rating)
+    text: str = attrs.field(default="", validator=_text)
+
+
+#: Every command class by its public action name.
+COMMANDS: dict[str, type[Command]] = {
+    cls.action: cls
+    for cls in (
+        Accept,
+        Cancel,
+        Deliver,
+        RequestCancellation,
+        AcceptCancellation,
+        RefuseCancellation,
+        Close,
+        RequestRevision,
+        AcceptRevision,
+        RefuseRevision,
+        OpenDispute,
+        ResolveDispute,
+        Hold,
+        ReleaseHold,
+        BuyOption,
+        OfferCustom,
+        AcceptOffer,
+        RefuseOffer,
+        WithdrawOffer,
+        ProposePartialRefund,
+        AcceptPartialRefund,
+        DeclinePartialRefund,
+        WithdrawPartialRefund,
+        Review,
+    )
+}

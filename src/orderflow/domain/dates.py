@@ -1,0 +1,36 @@
+"""Calendar arithmetic of the rule book: aware instants, 24-hour days, clamped calendar months."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timedelta, timezone
+
+from .errors import InvalidTime
+
+DAY = timedelta(days=1)  # R-TIME-1: a day is exactly 24 hours
+
+
+def require_aware(instant: object, what: str = "time") -> datetime:
+    """``instant`` if it is a timezone-aware datetime, else InvalidTime (R-TIME-1)."""
+    if not isinstance(instant, datetime):
+        raise InvalidTime(f"{what} must be a datetime, not {instant!r}")
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise InvalidTime(f"{what} {instant.isoformat()} is naive: give it a timezone")
+    return instant
+
+
+def after_days(start: datetime, days: int) -> datetime:
+    """``start`` plus whole days of exactly 24 hours."""
+    return start + days * DAY
+
+
+def add_months(instant: datetime, months: int) -> datetime:
+    """Calendar months added in one step on the UTC date, clamped to the month's end (R-EXP-1).
+
+    Paid 31 January 10:00 UTC, plus 5 months: 30 June 10:00 UTC.
+    """
+    utc = instant.astimezone(timezone.utc)
+    month_index = utc.month - 1 + months
+    year, month = utc.year + month_index // 12, month_index % 12 + 1
+    day = min(utc.day, calendar.monthrange(year, month)[1])
+    return utc.replace(year=year, month=month, day=day)

@@ -1,0 +1,75 @@
+"""The pure entry points: ``decide`` a command, ``preview`` it, ``replay`` an order's events.
+
+``decide(order, command, now)`` fires every deadline due by ``now`` (R-TIME-2), asks the graph
+which route the command takes (InvalidTransition / NotAllowed), lets the route's handler produce
+events (the remaining R-ERR-1 checks), closes what a dispute or an end closes (R-PART-3), and
+applies the events. It never changes its input: a rejected command raises and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from .commands import Command
+from .decision import Decision, commit
+from .errors import InvalidArgument, OrderflowError
+from .events import Event, OrderPlaced
+from .handlers import HANDLERS, closures
+from .order import Order
+from .timers import advance
+
+
+def decide(order: Order, command: Command, now: datetime) -> Decision:
+    """The decision of ``command`` at ``now``, after every deadline due by then has fired.
+
+    Raises an ``OrderflowError`` if the command is rejected; if deadlines fired first, the error's
+    ``advanced`` holds that decision (R-TIME-2: a rejected command leaves the timers fired).
+    """
+    if not isinstance(command, Command):
+        raise InvalidArgument(f"not a command: {command!r}")
+    advanced = advance(order, now)
+    current = advanced.order
+    try:
+        route = current.terms.graph.route(current, command, now)
+        events = HANDLERS[command.action](current, command, now, route)
+    except OrderflowError as error:
+        error.advanced = advanced if advanced.events else None
+        raise
+    return advanced.then(commit(current, events + closures(current, route.dest, now)))
+
+
+@attrs.frozen
+class Preview:
+    """A dry run of ``decide``: the decision it would take, or the error it would raise."""
+
+    decision: Decision | None
+    error: OrderflowError | None
+
+    @property
+    def accepted(self) -> bool:
+        return self.error is None
+
+
+def preview(order: Order, command: Command, now: datetime) -> Preview:
+    """What ``decide`` would do, without raising."""
+    try:
+        return Preview(decide(order, command, now), None)
+    except OrderflowError as error:
+        return Preview(None, error)
+
+
+def replay(events: Iterable[Event]) -> Order:
+    """The order rebuilt from its events, identical to the live one, version included."""
+    stream = iter(events)
+    placed = next(stream, None)
+    if not isinstance(placed, OrderPlaced):
+        raise InvalidArgument("an order's history starts with OrderPlaced")
+    order = placed.create()
+    for event in stream:
+        if isinstance(event, OrderPlaced):
+            raise InvalidArgument("OrderPlaced can only start an order's history")
+        order = event.apply(order)
+    return order

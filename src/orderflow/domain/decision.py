@@ -1,0 +1,42 @@
+"""``Decision``: what deciding produced — the new order, its events, their effects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from .effects import Effect, effects_of
+from .events import Event
+from .order import Order
+
+
+@attrs.frozen
+class Decision:
+    """The order after a decision, the events that led there and the effects the host must do.
+
+    ``fired`` names the deadlines that fired by themselves, in order (R-TIME-2).
+    """
+
+    order: Order
+    events: tuple[Event, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    fired: tuple[str, ...] = ()
+
+    def then(self, later: Decision) -> Decision:
+        """This decision followed by ``later`` (which must start from this one's order)."""
+        return Decision(
+            later.order, self.events + later.events, self.effects + later.effects, self.fired + later.fired
+        )
+
+
+def commit(order: Order, events: Iterable[Event], fired: tuple[str, ...] = ()) -> Decision:
+    """Apply ``events`` to ``order`` in turn, collecting the effects of each."""
+    applied: list[Event] = []
+    effects: list[Effect] = []
+    for event in events:
+        after = event.apply(order)
+        effects.extend(effects_of(event, order, after))
+        applied.append(event)
+        order = after
+    return Decision(order, tuple(applied), tuple(effects), fired)

@@ -1,0 +1,179 @@
+"""Effects: what the host must carry out after a decision, as frozen values (never done here).
+
+``effects_of`` derives them from each event: money to move (R-MONEY-*), the seller-statistics
+impact (R-STAT-*), chat and review windows (R-END-*), voucher eligibility (R-EXP-2) and who to
+notify. ``kind`` is each effect's stable public name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+import attrs
+
+from . import events as ev
+from .money import Money
+from .order import Order
+from .states import Role, State
+
+BUYER, SELLER, PLATFORM = Role
+
+
+@attrs.frozen
+class Effect:
+    kind: ClassVar[str]
+
+
+@attrs.frozen
+class WalletCredit(Effect):
+    """Credit the seller's wallet (R-MONEY-3, R-DISP-2)."""
+
+    kind = "wallet_credit"
+    party: Role
+    amount: Money
+
+
+@attrs.frozen
+class Refund(Effect):
+    """Pay money back to the buyer (R-MONEY-4, R-PART-2, R-DISP-2)."""
+
+    kind = "refund"
+    party: Role
+    amount: Money
+
+
+@attrs.frozen
+class PlatformRevenue(Effect):
+    """Book money as the platform's (its fee on completion; escrow on expiry)."""
+
+    kind = "platform_revenue"
+    amount: Money
+
+
+@attrs.frozen
+class EscrowDeposit(Effect):
+    """An extra the buyer paid during the order, now held in escrow (R-PROG-2)."""
+
+    kind = "escrow_deposit"
+    party: Role
+    amount: Money
+
+
+@attrs.frozen
+class SellerStatistics(Effect):
+    """How the ended order counts for the seller's rates (R-STAT-2, R-STAT-3, R-PEND-5).
+
+    ``on_time`` is None when the order was never delivered and never late.
+    """
+
+    kind = "seller_statistics"
+    seller: str
+    completed: bool
+    on_time: bool | None
+    accepted: bool
+
+
+@attrs.frozen
+class ChatWindow(Effect):
+    """The order's chat is open until ``until`` (None: open with no end set) (R-DELIV-3, R-END-*)."""
+
+    kind = "chat_window"
+    until: datetime | None
+
+
+@attrs.frozen
+class ReviewWindow(Effect):
+    """The buyer may review the completed order until ``until`` (R-END-1)."""
+
+    kind = "review_window"
+    until: datetime
+
+
+@attrs.frozen
+class VoucherEligibility(Effect):
+    """The buyer may get a voucher of ``amount`` after an expiry (R-EXP-2)."""
+
+    kind = "voucher_eligibility"
+    party: Role
+    amount: Money
+
+
+@attrs.frozen
+class Notification(Effect):
+    """Tell ``party`` that ``topic`` (an event name) happened."""
+
+    kind = "notification"
+    party: Role
+    topic: str
+
+
+#: Who hears of each event (besides the actor, who already knows).
+_AUDIENCE: dict[type[ev.Event], tuple[Role, ...]] = {
+    ev.OrderPlaced: (SELLER,),
+    ev.OrderAccepted: (BUYER,),
+    ev.OrderDelivered: (BUYER,),
+    ev.CancellationRequested: (SELLER,),
+    ev.CancellationRefused: (BUYER,),
+    ev.RevisionRequested: (SELLER,),
+    ev.RevisionAccepted: (BUYER,),
+    ev.RevisionRefused: (BUYER,),
+    ev.OptionBought: (SELLER,),
+    ev.CustomOfferMade: (BUYER,),
+    ev.CustomOfferAccepted: (SELLER,),
+    ev.CustomOfferRefused: (SELLER,),
+    ev.CustomOfferWithdrawn: (BUYER,),
+    ev.ReviewLeft: (SELLER,),
+}
+_BOTH = (BUYER, SELLER)
+
+
+def _audience(event: ev.Event, before: Order | None) -> tuple[Role, ...]:
+    if isinstance(event, ev.ReminderSent):
+        return (event.party,)
+    if isinstance(event, ev.PartialRefundProposed):
+        return (SELLER if event.proposal.proposer is BUYER else BUYER,)
+    if isinstance(event, (ev.PartialRefundAccepted, ev.PartialRefundDeclined)) and before and before.proposal:
+        return (before.proposal.proposer,)
+    return _AUDIENCE.get(type(event), _BOTH)
+
+
+def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Effect, ...]:
+    """The effects of one event applied to ``before`` (None for a placement), giving ``after``."""
+    money = after.terms.money
+    found: list[Effect] = [Notification(party, event.name) for party in _audience(event, before)]
+    if isinstance(event, ev.OrderCompleted):
+        found += [
+            WalletCredit(SELLER, money(event.seller_credit)),
+            PlatformRevenue(money(event.platform_revenue)),
+        ]
+        if event.refund:
+            found.append(Refund(BUYER, money(event.refund)))
+        found += [ChatWindow(event.at + after.policy.chat_window), ReviewWindow(event.review_until)]
+    elif isinstance(event, ev.OrderCanceled):
+        found += [Refund(BUYER, money(event.refund)), ChatWindow(event.at + after.policy.chat_window)]
+    elif isinstance(event, ev.OrderExpired):
+        found += [
+            PlatformRevenue(money(event.platform_revenue)),
+            VoucherEligibility(BUYER, money(event.voucher)),
+        ]
+    elif isinstance(event, ev.PartialRefundAccepted):
+        found.append(Refund(BUYER, money(event.amount)))
+    elif isinstance(event, (ev.OptionBought, ev.CustomOfferAccepted)) and before:
+        found.append(EscrowDeposit(BUYER, money(after.ledger.paid - before.ledger.paid)))
+    elif isinstance(event, ev.RevisionRequested):
+        found.append(ChatWindow(None))
+    if before and after.is_terminal and not before.is_terminal:
+        found.append(_statistics(event, before, after))
+    return tuple(found)
+
+
+def _statistics(event: ev.Event, before: Order, after: Order) -> SellerStatistics:
+    late_now = isinstance(event, (ev.OrderCanceled, ev.OrderExpired)) and event.late
+    late = bool(before.late_delivery) or late_now
+    return SellerStatistics(
+        seller=after.terms.seller,
+        completed=after.state is State.COMPLETED,
+        on_time=None if before.late_delivery is None and not late else not late,
+        accepted=before.accepted_at is not None,
+    )

@@ -1,0 +1,383 @@
+"""Domain events: past-tense facts from which ``replay`` rebuilds an order, version included.
+
+Each event knows how it changes an order (``apply``); nothing else changes an order. The class
+names are a public, stable catalogue (scenario snapshots list them); ``SCHEMA_VERSION`` is bumped
+when an event's fields change meaning.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+
+from .money import Ledger
+from .order import Extra, Hold, Offer, Order, Proposal, Terms
+from .states import Role, State
+
+SCHEMA_VERSION = 1
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """Base of every event: when it happened. Subclasses say what changed."""
+
+    schema_version: ClassVar[int] = SCHEMA_VERSION
+    at: datetime
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def apply(self, order: Order) -> Order:
+        """The order after this event: one version more, stamped with the event's time."""
+        return attrs.evolve(self._change(order), version=order.version + 1, updated_at=self.at)
+
+    def _change(self, order: Order) -> Order:
+        return order
+
+
+@attrs.frozen(kw_only=True)
+class OrderPlaced(Event):
+    """Paid and in escrow, waiting for the seller (R-MONEY-1, R-PEND-3, R-EXP-1)."""
+
+    terms: Terms
+    acceptance_due: datetime
+    expires_at: datetime
+
+    def create(self) -> Order:
+        terms = self.terms
+        return Order(
+            terms=terms,
+            state=State.PENDING,
+            version=1,
+            updated_at=self.at,
+            ledger=Ledger.opened(terms.currency, terms.paid),
+            expires_at=self.expires_at,
+            delivery_days=terms.delivery_days + sum(o.delivery_days for o in terms.options),
+            timer_due=self.acceptance_due,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class OrderAccepted(Event):
+    delivery_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(
+            order,
+            state=State.IN_PROGRESS,
+            accepted_at=self.at,
+            delivery_due=self.delivery_due,
+            timer_due=None,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class OrderDelivered(Event):
+    late: bool
+    review_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(
+            order,
+            state=State.DELIVERED,
+            timer_due=self.review_due,
+            late_delivery=bool(order.late_delivery) or self.late,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class CancellationRequested(Event):
+    answer_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, state=State.CANCELLATION_REQUESTED, timer_due=self.answer_due)
+
+
+@attrs.frozen(kw_only=True)
+class CancellationRefused(Event):
+    reason: str
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(
+            order,
+            state=State.IN_PROGRESS,
+            timer_due=None,
+            cancellation_refusals=order.cancellation_refusals + 1,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RevisionRequested(Event):
+    answer_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(
+            order,
+            state=State.REVISION_REQUESTED,
+            timer_due=self.answer_due,
+            revision_requested_at=self.at,
+            revisions=order.revisions + 1,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RevisionAccepted(Event):
+    delivery_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, state=State.IN_PROGRESS, delivery_due=self.delivery_due, timer_due=None)
+
+
+@attrs.frozen(kw_only=True)
+class RevisionRefused(Event):
+    reason: str
+    decision_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, state=State.REVISION_REFUSED, timer_due=self.decision_due)
+
+
+@attrs.frozen(kw_only=True)
+class DisputeOpened(Event):
+    """``by`` is None when the dispute opened by itself (R-CANC-5)."""
+
+    by: Role | None
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, state=State.DISPUTED, timer_due=None)
+
+
+@attrs.frozen(kw_only=True)
+class OrderRestarted(Event):
+    """A mediator sent the order back to work (R-DISP-2)."""
+
+    delivery_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, state=State.IN_PROGRESS, delivery_due=self.delivery_due)
+
+
+@attrs.frozen(kw_only=True)
+class OrderHeld(Event):
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, state=State.ON_HOLD, hold=Hold(self.at, order.state))
+
+
+@attrs.frozen(kw_only=True)
+class HoldReleased(Event):
+    """Back to the state before the hold, every running deadline shifted (R-HOLD-1)."""
+
+    resumed: State
+    shift: timedelta
+
+    def _change(self, order: Order) -> Order:
+        shift = self.shift
+
+        def moved(instant: datetime | None) -> datetime | None:
+            return None if instant is None else instant + shift
+
+        return attrs.evolve(
+            order,
+            state=self.resumed,
+            hold=None,
+            expires_at=order.expires_at + shift,
+            delivery_due=moved(order.delivery_due),
+            timer_due=moved(order.timer_due),
+            offers=tuple(attrs.evolve(o, lapses_at=o.lapses_at + shift) for o in order.offers),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class OrderCompleted(Event):
+    """Closed: the seller's share to the wallet, the fee to the platform (R-MONEY-3).
+
+    ``cause`` is the trigger that closed it (``close``, ``review_decision``, ``buyer_decision``,
+    ``resolve_dispute``); ``refund`` is the buyer's part of a mediator's split.
+    """
+
+    cause: str
+    seller_credit: Decimal
+    platform_revenue: Decimal
+    refund: Decimal
+    review_until: datetime
+
+    def _change(self, order: Order) -> Order:
+        ledger = order.ledger.settle(
+            refund=self.refund, seller=self.seller_credit, platform=self.platform_revenue
+        )
+        return attrs.evolve(_ended(order, State.COMPLETED, ledger), review_until=self.review_until)
+
+
+@attrs.frozen(kw_only=True)
+class OrderCanceled(Event):
+    """The buyer refunded everything still in escrow, fee included (R-MONEY-4).
+
+    ``cause`` is the trigger (``cancel``, ``accept_cancellation``, ``acceptance``,
+    ``seller_answer``, ``resolve_dispute``); ``late`` whether the order was late then (R-STAT-3).
+    """
+
+    cause: str
+    by: Role | None
+    refund: Decimal
+    late: bool
+
+    def _change(self, order: Order) -> Order:
+        return _ended(order, State.CANCELED, order.ledger.settle(refund=self.refund))
+
+
+@attrs.frozen(kw_only=True)
+class OrderExpired(Event):
+    """Too old: escrow to the platform; the buyer may get a voucher (R-EXP-1, R-EXP-2)."""
+
+    platform_revenue: Decimal
+    voucher: Decimal
+    late: bool
+
+    def _change(self, order: Order) -> Order:
+        return _ended(order, State.EXPIRED, order.ledger.settle(platform=self.platform_revenue))
+
+
+def _ended(order: Order, state: State, ledger: Ledger) -> Order:
+    return attrs.evolve(order, state=state, ledger=ledger, timer_due=None)
+
+
+@attrs.frozen(kw_only=True)
+class OptionBought(Event):
+    """An extra option paid into escrow; ``delivery_due`` is the new deadline (R-PROG-2, R-REF-5)."""
+
+    option: Extra
+    delivery_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        return _extra_paid(order, self.option, self.delivery_due)
+
+
+@attrs.frozen(kw_only=True)
+class CustomOfferMade(Event):
+    offer: Offer
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(
+            order, offers=(*order.offers, self.offer), offer_ids=order.offer_ids | {self.offer.offer_id}
+        )
+
+
+@attrs.frozen(kw_only=True)
+class CustomOfferAccepted(Event):
+    """The buyer paid the offer; ``delivery_due`` is the new deadline (R-PROG-2, R-REF-5)."""
+
+    offer_id: str
+    delivery_due: datetime
+
+    def _change(self, order: Order) -> Order:
+        offer = order.offer(self.offer_id)
+        assert offer is not None  # checked by decide; replayed events are trusted
+        extra = Extra(f"offer:{offer.offer_id}", offer.price, offer.delivery_days)
+        return _extra_paid(_without_offer(order, self.offer_id), extra, self.delivery_due)
+
+
+def _extra_paid(order: Order, extra: Extra, delivery_due: datetime) -> Order:
+    return attrs.evolve(
+        order,
+        state=State.IN_PROGRESS,
+        ledger=order.ledger.pay_in(extra.price),
+        delivery_days=order.delivery_days + extra.delivery_days,
+        delivery_due=delivery_due,
+        timer_due=None,
+    )
+
+
+def _without_offer(order: Order, offer_id: str) -> Order:
+    return attrs.evolve(order, offers=tuple(o for o in order.offers if o.offer_id != offer_id))
+
+
+@attrs.frozen(kw_only=True)
+class _OfferClosed(Event):
+    offer_id: str
+
+    def _change(self, order: Order) -> Order:
+        return _without_offer(order, self.offer_id)
+
+
+@attrs.frozen(kw_only=True)
+class CustomOfferRefused(_OfferClosed):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class CustomOfferWithdrawn(_OfferClosed):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class CustomOfferLapsed(_OfferClosed):
+    """Unanswered for the policy's lapse time (R-PROG-3)."""
+
+
+@attrs.frozen(kw_only=True)
+class CustomOfferClosed(_OfferClosed):
+    """Closed by itself because a dispute opened or the order ended (R-PART-3)."""
+
+
+@attrs.frozen(kw_only=True)
+class PartialRefundProposed(Event):
+    proposal: Proposal
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, proposal=self.proposal)
+
+
+@attrs.frozen(kw_only=True)
+class PartialRefundAccepted(Event):
+    """The amount leaves escrow for the buyer at once (R-PART-2)."""
+
+    amount: Decimal
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, proposal=None, ledger=order.ledger.settle(refund=self.amount))
+
+
+@attrs.frozen(kw_only=True)
+class _ProposalClosed(Event):
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, proposal=None)
+
+
+@attrs.frozen(kw_only=True)
+class PartialRefundDeclined(_ProposalClosed):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class PartialRefundWithdrawn(_ProposalClosed):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class PartialRefundClosed(_ProposalClosed):
+    """Closed by itself because a dispute opened or the order ended (R-PART-3)."""
+
+
+@attrs.frozen(kw_only=True)
+class ReviewLeft(Event):
+    rating: int
+    text: str
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, reviewed=True)
+
+
+@attrs.frozen(kw_only=True)
+class ReminderSent(Event):
+    """A policy reminder before ``deadline`` (due at ``due``) was sent to ``party``."""
+
+    deadline: str
+    due: datetime
+    party: Role
+
+    def _change(self, order: Order) -> Order:
+        return attrs.evolve(order, reminded=(*order.reminded, (self.deadline, self.due)))

@@ -1,0 +1,323 @@
+"""The order graph: every transition of the rule book, in one table, driven by ``transitions``.
+
+Theory of operation. ``ROUTES`` below is the only place that says who may do what in which state:
+each row names a trigger (a command's action, or a deadline firing by itself), the states it
+leaves, the roles allowed (none for a timer), the state reached (``None``: the order stays where
+it is), the situations that must hold for anyone (``when``), the deadline that must have passed
+before the role may act (``after``), the rule ids it implements, and, for policy-specific rows,
+the ``Policy`` flag that enables them.
+
+``graph_for(policy)`` builds one ``transitions.Machine`` per policy (no model, no auto
+transitions) from the rows the policy enables, validates it, and compiles the Machine's own
+transition objects into a ``(state, trigger) -> routes`` lookup that ``decide`` reads. A test
+proves the lookup and ``Machine``'s trigger agree on every state, trigger and role.
+What a route *does* (events, money) lives in ``handlers``; what a deadline is in ``deadlines``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import attrs
+from transitions import EventData, Machine
+
+from .commands import Command, Outcome, ResolveDispute
+from .deadlines import deadline_instant
+from .errors import InvalidTransition, NotAllowed, OrderflowError, Refusal
+from .order import Order
+from .policy import PRESETS, Policy
+from .states import ACTIVE, TERMINAL, WORKING, Deadline, Role, State
+
+Test = Callable[[Order, "Command | None", datetime], bool]
+
+
+@attrs.frozen
+class Guard:
+    """A named situation a route needs, e.g. ``late``; the name shows in errors and diagrams."""
+
+    name: str
+    test: Test = attrs.field(eq=False)
+    #: Whether the guard reads the command's arguments (then it cannot be judged without one).
+    about_command: bool = False
+
+    def __call__(self, order: Order, command: Command | None, now: datetime) -> bool:
+        return self.test(order, command, now)
+
+
+def _outcome_is(outcome: Outcome) -> Guard:
+    def test(_: Order, command: Command | None, __: datetime) -> bool:
+        return isinstance(command, ResolveDispute) and command.outcome is outcome
+
+    return Guard(f"outcome={outcome.value}", test, about_command=True)
+
+
+def _resumes(state: State) -> Guard:
+    return Guard(
+        f"resumes {state.value}", lambda order, _, __: order.hold is not None and order.hold.resume is state
+    )
+
+
+LATE = Guard("late", lambda order, _, now: order.is_late(now))
+NOT_LATE = Guard("not late", lambda order, _, now: not order.is_late(now))
+LAST_REFUSAL = Guard(
+    "last allowed refusal",
+    lambda order, _, __: order.cancellation_refusals + 1 >= order.policy.refusals_before_dispute,
+)
+NOT_LAST_REFUSAL = Guard(
+    "refusals left",
+    lambda order, _, __: order.cancellation_refusals + 1 < order.policy.refusals_before_dispute,
+)
+UNDER_REVISION_CAP = Guard(
+    "under revision cap",
+    lambda order, _, __: order.policy.revision_cap is None or order.revisions < order.policy.revision_cap,
+)
+NO_OPEN_PROPOSAL = Guard("no open proposal", lambda order, _, __: order.proposal is None)
+NOT_REVIEWED = Guard("not reviewed", lambda order, _, __: not order.reviewed)
+
+BUYER, SELLER, PLATFORM = (frozenset({r}) for r in Role)
+PARTIES = BUYER | SELLER
+TIMER: frozenset[Role] = frozenset()
+ANSWERING = frozenset({State.CANCELLATION_REQUESTED, State.REVISION_REQUESTED})
+EXTRAS = frozenset({State.IN_PROGRESS, State.REVISION_REFUSED})  # R-PROG-2
+PROPOSING = ACTIVE - {State.PENDING}  # R-PART-3
+NON_TERMINAL = frozenset(State) - TERMINAL
+
+
+@attrs.frozen
+class Route:
+    """One row of the graph (see the module docstring)."""
+
+    trigger: str
+    sources: frozenset[State]
+    actors: frozenset[Role]
+    dest: State | None
+    rules: tuple[str, ...]
+    when: tuple[Guard, ...] = ()
+    after: Deadline | None = None
+    only_if: str | None = None
+    #: What the command acts on (``offer`` or ``proposal``): without one, the route is not listed
+    #: as allowed, and the command is refused with UnknownReference.
+    refers_to: str | None = None
+
+    @property
+    def is_timer(self) -> bool:
+        return not self.actors
+
+    def holds(self, order: Order, command: Command | None, now: datetime) -> bool:
+        """Whether the route's situations hold; without a command, those about one are skipped."""
+        return all(
+            guard(order, command, now)
+            for guard in self.when
+            if command is not None or not guard.about_command
+        )
+
+    def __call__(self, event: EventData) -> bool:
+        """The condition ``transitions`` evaluates: the role may take this route now."""
+        kwargs: dict[str, Any] = event.kwargs
+        order, command, now = kwargs["order"], kwargs["command"], kwargs["now"]
+        actor = None if command is None else command.actor
+        return (
+            (actor in self.actors if self.actors else actor is None)
+            and self.holds(order, command, now)
+            and self.ready(order, now)
+        )
+
+    def ready(self, order: Order, now: datetime) -> bool:
+        """Whether the deadline this route waits for (``after``) has passed."""
+        if self.after is None:
+            return True
+        due = deadline_instant(order, self.after)
+        return due is not None and now >= due
+
+
+def R(
+    trigger: str | Deadline,
+    sources: State | Iterable[State],
+    actors: frozenset[Role],
+    dest: State | None,
+    *rules: str,
+    when: tuple[Guard, ...] = (),
+    after: Deadline | None = None,
+    only_if: str | None = None,
+    refers_to: str | None = None,
+) -> Route:
+    """A row of ``ROUTES``, written compactly."""
+    states = frozenset({sources}) if isinstance(sources, State) else frozenset(sources)
+    return Route(str(trigger), states, actors, dest, rules, when, after, only_if, refers_to)
+
+
+S = State
+D = Deadline
+ROUTES: tuple[Route, ...] = (
+    # trigger               leaves                    who       reaches              rules
+    R("accept",             S.PENDING,                SELLER,   S.IN_PROGRESS,       "R-PEND-2"),
+    R("cancel",             S.PENDING,                BUYER,    S.CANCELED,          "R-PEND-4"),
+    R("cancel",             WORKING,                  BUYER,    S.CANCELED,          "R-LATE-2", "R-TIME-4", when=(LATE,)),
+    R("cancel",             ACTIVE,                   SELLER,   S.CANCELED,          "R-SCANC-1", "R-REF-2"),
+    R("deliver",            S.IN_PROGRESS,            SELLER,   S.DELIVERED,         "R-PROG-1"),
+    R("request_cancellation", S.IN_PROGRESS,          BUYER,    S.CANCELLATION_REQUESTED, "R-CANC-1", when=(NOT_LATE,)),
+    R("accept_cancellation", S.CANCELLATION_REQUESTED, SELLER,  S.CANCELED,          "R-CANC-2"),
+    R("refuse_cancellation", S.CANCELLATION_REQUESTED, SELLER,  S.IN_PROGRESS,       "R-CANC-3", when=(NOT_LAST_REFUSAL,)),
+    R("refuse_cancellation", S.CANCELLATION_REQUESTED, SELLER,  S.DISPUTED,          "R-CANC-5", when=(LAST_REFUSAL,)),
+    R("close",              S.DELIVERED,              BUYER,    S.COMPLETED,         "R-DELIV-2"),
+    R("close",              S.REVISION_REFUSED,       BUYER,    S.COMPLETED,         "R-REF-1"),
+    R("request_revision",   S.DELIVERED,              BUYER,    S.REVISION_REQUESTED, "R-DELIV-3", "R-REV-5", when=(UNDER_REVISION_CAP,)),
+    R("accept_revision",    S.REVISION_REQUESTED,     SELLER,   S.IN_PROGRESS,       "R-REV-2"),
+    R("refuse_revision",    S.REVISION_REQUESTED,     SELLER,   S.REVISION_REFUSED,  "R-REV-3"),
+    R("open_dispute",       S.REVISION_REFUSED,       BUYER,    S.DISPUTED,          "R-REF-1", "R-DISP-3"),
+    R("open_dispute",       ANSWERING,                BUYER,    S.DISPUTED,          "R-CANC-4", "R-REV-4", "R-DISP-3", after=D.SELLER_ANSWER),
+    R("open_dispute",       ACTIVE,                   PLATFORM, S.DISPUTED,          "R-DISP-3"),
+    *(R("resolve_dispute",  S.DISPUTED,               PLATFORM, dest,                "R-DISP-2", when=(_outcome_is(outcome),))
+      for outcome, dest in ((Outcome.REFUND, S.CANCELED), (Outcome.SPLIT, S.COMPLETED),
+                            (Outcome.RESTART, S.IN_PROGRESS), (Outcome.RELEASE, S.COMPLETED))),
+    R("hold",               NON_TERMINAL - {S.ON_HOLD}, PLATFORM, S.ON_HOLD,         "R-HOLD-1"),
+    *(R("release_hold",     S.ON_HOLD,                PLATFORM, state,               "R-HOLD-1", when=(_resumes(state),))
+      for state in sorted(NON_TERMINAL - {S.ON_HOLD})),
+    R("buy_option",         S.IN_PROGRESS,            BUYER,    None,                "R-PROG-2"),
+    R("buy_option",         S.REVISION_REFUSED,       BUYER,    S.IN_PROGRESS,       "R-PROG-2", "R-REF-5"),
+    R("offer_custom",       EXTRAS,                   SELLER,   None,                "R-PROG-3", "R-REF-5"),
+    R("accept_offer",       S.IN_PROGRESS,            BUYER,    None,                "R-PROG-2", "R-PROG-3", refers_to="offer"),
+    R("accept_offer",       S.REVISION_REFUSED,       BUYER,    S.IN_PROGRESS,       "R-PROG-3", "R-REF-5", refers_to="offer"),
+    R("refuse_offer",       ACTIVE,                   BUYER,    None,                "R-PROG-3", refers_to="offer"),
+    R("withdraw_offer",     ACTIVE,                   SELLER,   None,                "R-PROG-3", refers_to="offer"),
+    R("propose_partial_refund", PROPOSING,            PARTIES,  None,                "R-PART-1", "R-PART-3", "R-REF-4", when=(NO_OPEN_PROPOSAL,)),
+    R("accept_partial_refund", PROPOSING,             PARTIES,  None,                "R-PART-1", "R-PART-2", refers_to="proposal"),
+    R("decline_partial_refund", PROPOSING,            PARTIES,  None,                "R-PART-1", refers_to="proposal"),
+    R("withdraw_partial_refund", PROPOSING,           PARTIES,  None,                "R-PART-1", refers_to="proposal"),
+    R("review",             S.COMPLETED,              BUYER,    None,                "R-END-1", "R-END-3", when=(NOT_REVIEWED,)),
+    # Timers: a deadline passing fires these by itself (R-TIME-2).
+    R(D.ACCEPTANCE,         S.PENDING,                TIMER,    S.CANCELED,          "R-PEND-3"),
+    R(D.REVIEW_DECISION,    S.DELIVERED,              TIMER,    S.COMPLETED,         "R-DELIV-4"),
+    R(D.BUYER_DECISION,     S.REVISION_REFUSED,       TIMER,    S.COMPLETED,         "R-REF-3"),
+    R(D.SELLER_ANSWER,      S.CANCELLATION_REQUESTED, TIMER,    S.CANCELED,          "R-CANC-4", only_if="unanswered_cancellation_cancels"),
+    R(D.OFFER,              ACTIVE,                   TIMER,    None,                "R-PROG-3"),
+    R(D.EXPIRY,             ACTIVE,                   TIMER,    S.EXPIRED,           "R-EXP-1", "R-EXP-3"),
+)  # fmt: skip
+
+
+class InvalidGraph(OrderflowError):
+    """The graph a policy enables breaks a structural rule (checked when it is built)."""
+
+
+@attrs.frozen
+class Graph:
+    """The order graph of one policy: its ``transitions`` Machine and the lookup compiled from it."""
+
+    policy: Policy
+    machine: Machine = attrs.field(eq=False, repr=False)
+    table: dict[tuple[State, str], tuple[Route, ...]] = attrs.field(eq=False, repr=False)
+
+    def route(self, order: Order, command: Command, now: datetime) -> Route:
+        """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
+        routes = self.table.get((order.state, command.action), ())
+        possible = [r for r in routes if r.holds(order, command, now)]
+        if not possible:
+            raise self._refusal(InvalidTransition, order, command, now, "no one may")
+        mine = [r for r in possible if command.actor in r.actors]
+        if not mine:
+            raise self._refusal(NotAllowed, order, command, now, f"{command.actor} may not")
+        ready = [r for r in mine if r.ready(order, now)]
+        if not ready:
+            after = mine[0].after
+            raise self._refusal(
+                NotAllowed, order, command, now, f"not before {after} has passed: {command.actor} may not"
+            )
+        return ready[0]
+
+    def timer_route(self, order: Order, deadline: Deadline, now: datetime) -> Route | None:
+        """The route a deadline firing now takes, or None when it fires nothing here."""
+        routes = self.table.get((order.state, deadline.value), ())
+        return next((r for r in routes if r.holds(order, None, now)), None)
+
+    def allowed(self, order: Order, now: datetime) -> dict[str, tuple[str, ...]]:
+        """For each role, the actions it may take now (arguments aside)."""
+        open_routes = [
+            r
+            for (state, _), routes in self.table.items()
+            if state is order.state
+            for r in routes
+            if not r.is_timer
+            and r.holds(order, None, now)
+            and r.ready(order, now)
+            and (r.refers_to != "offer" or order.offers)
+            and (r.refers_to != "proposal" or order.proposal is not None)
+        ]
+        return {
+            role.value: tuple(dict.fromkeys(r.trigger for r in open_routes if role in r.actors))
+            for role in Role
+        }
+
+    def _refusal(
+        self, error: type[Refusal], order: Order, command: Command, now: datetime, what: str
+    ) -> Refusal:
+        return error(
+            f"{what} {command.action} while the order is {order.state.value}"
+            f"{' and late' if order.is_late(now) else ''}",
+            state=order.state.value,
+            action=command.action,
+            actor=command.actor.value,
+            allowed=self.allowed(order, now),
+        )
+
+
+@cache
+def graph_for(policy: Policy) -> Graph:
+    """The one graph of ``policy``, built and validated on first use."""
+    machine = Machine(
+        model=None, states=list(State), initial=State.PENDING, auto_transitions=False, send_event=True
+    )
+    for row in ROUTES:
+        if row.only_if is None or getattr(policy, row.only_if):
+            for source in sorted(row.sources):
+                machine.add_transition(row.trigger, source, row.dest, conditions=[row])
+    graph = Graph(policy, machine, _compile(machine))
+    _validate(graph)
+    return graph
+
+
+def _compile(machine: Machine) -> dict[tuple[State, str], tuple[Route, ...]]:
+    """Read the Machine's own transition objects into a ``(state, trigger)`` lookup."""
+    table: dict[tuple[State, str], tuple[Route, ...]] = {}
+    for trigger, event in machine.events.items():
+        for source, transitions in event.transitions.items():
+            routes = []
+            for transition in transitions:
+                (condition,) = transition.conditions
+                route = condition.func
+                assert isinstance(route, Route)
+                dest = None if transition.dest is None else State[transition.dest]
+                if dest is not route.dest:
+                    raise InvalidGraph(f"{trigger} from {source}: Machine says {dest}")
+                routes.append(route)
+            table[State[source], trigger] = tuple(routes)
+    return table
+
+
+def _validate(graph: Graph) -> None:
+    """Every state reachable, terminals absorbing, no order stuck forever."""
+    edges = [(state, r) for (state, _), routes in graph.table.items() for r in routes]
+    reached, frontier = {State.PENDING}, [State.PENDING]
+    while frontier:
+        here = frontier.pop()
+        for state, route in edges:
+            if state is here and route.dest is not None and route.dest not in reached:
+                reached.add(route.dest)
+                frontier.append(route.dest)
+    if unreachable := set(State) - reached:
+        raise InvalidGraph(f"{graph.policy.name}: unreachable states {sorted(unreachable)}")
+    for state, route in edges:
+        if state in TERMINAL and route.dest is not None:
+            raise InvalidGraph(f"{graph.policy.name}: {route.trigger} leaves terminal {state}")
+    for state in NON_TERMINAL:
+        if not any(
+            s is state and r.dest not in (None, state) and (r.is_timer or r.actors >= PLATFORM)
+            for s, r in edges
+        ):
+            raise InvalidGraph(f"{graph.policy.name}: nothing but the parties leaves {state}")
+
+
+for _preset in PRESETS.values():  # validate the shipped graphs at import
+    graph_for(_preset)

@@ -1,0 +1,294 @@
+"""What each route does: the events a command or a firing deadline produces, money included.
+
+``graph`` has already said the route is allowed; handlers check what remains of R-ERR-1 in its
+order (DeadlinePassed, UnknownReference, InvalidAmount / CurrencyMismatch) and compute amounts
+and deadlines. They never change an order: events do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+
+from . import commands as c
+from . import events as ev
+from .dates import add_months, after_days
+from .errors import DeadlinePassed, InvalidAmount, InvalidArgument, NotAllowed, UnknownReference
+from .graph import Route
+from .money import Money, checked_amount, quantize
+from .order import Extra, Offer, Order, Proposal
+from .states import FROZEN, TERMINAL, Deadline, Role, State
+
+Handler = Callable[[Order, c.Command, datetime, Route], list[ev.Event]]
+
+
+def _amount(order: Order, money: Money, what: str, below: Decimal | None = None) -> Decimal:
+    amount = checked_amount(money, order.currency, cap=order.policy.max_amount, what=what)
+    if below is not None and amount >= below:
+        raise InvalidAmount(
+            f"{what} {amount} must be less than the seller's share in escrow, "
+            f"{below} (a full refund is a cancellation)"
+        )
+    return amount
+
+
+def completed(order: Order, now: datetime, cause: str, refund: Decimal = Decimal(0)) -> ev.Event:
+    """Completion: the seller's share (less any split refund) to the wallet (R-MONEY-3, -7)."""
+    share = order.seller_share
+    return ev.OrderCompleted(
+        at=now,
+        cause=cause,
+        refund=quantize(refund, order.currency),
+        seller_credit=share - refund,
+        platform_revenue=order.terms.platform_fee,
+        review_until=add_months(now, order.policy.review_months),
+    )
+
+
+def canceled(order: Order, now: datetime, cause: str, by: Role | None) -> ev.Event:
+    """Cancellation: everything in escrow back to the buyer, fee included (R-MONEY-4)."""
+    return ev.OrderCanceled(at=now, cause=cause, by=by, refund=order.ledger.escrow, late=order.is_late(now))
+
+
+def expired(order: Order, now: datetime) -> ev.Event:
+    """Expiry: escrow to the platform, a voucher for the buyer (R-EXP-1, R-EXP-2)."""
+    ledger, terms = order.ledger, order.terms
+    voucher = max(ledger.paid - ledger.refunded - terms.tax - terms.bank_fee, Decimal(0))
+    return ev.OrderExpired(
+        at=now,
+        platform_revenue=ledger.escrow,
+        voucher=quantize(voucher, order.currency),
+        late=order.is_late(now),
+    )
+
+
+def _accept(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    return [ev.OrderAccepted(at=now, delivery_due=after_days(now, order.delivery_days))]
+
+
+def _cancel(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    return [canceled(order, now, cmd.action, cmd.actor)]
+
+
+def _deliver(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    return [
+        ev.OrderDelivered(
+            at=now, late=order.is_late(now), review_due=now + order.policy.review_decision_window
+        )
+    ]
+
+
+def _request_cancellation(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    return [ev.CancellationRequested(at=now, answer_due=now + order.policy.seller_answer_window)]
+
+
+def _refuse_cancellation(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.RefuseCancellation)
+    refused: list[ev.Event] = [ev.CancellationRefused(at=now, reason=cmd.reason)]
+    if route.dest is State.DISPUTED:  # R-CANC-5: the last refusal opens a dispute by itself
+        refused.append(ev.DisputeOpened(at=now, by=None))
+    return refused
+
+
+def _close(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    return [completed(order, now, cmd.action)]
+
+
+def _request_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    return [ev.RevisionRequested(at=now, answer_due=now + order.policy.seller_answer_window)]
+
+
+def _accept_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    requested = order.revision_requested_at
+    assert requested is not None  # revision_requested is only entered by RevisionRequested
+    return [ev.RevisionAccepted(at=now, delivery_due=after_days(requested, order.delivery_days))]
+
+
+def _refuse_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.RefuseRevision)
+    return [
+        ev.RevisionRefused(at=now, reason=cmd.reason, decision_due=now + order.policy.buyer_decision_window)
+    ]
+
+
+def _open_dispute(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    return [ev.DisputeOpened(at=now, by=cmd.actor)]
+
+
+def _resolve_dispute(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.ResolveDispute)
+    if cmd.outcome is c.Outcome.REFUND:
+        return [canceled(order, now, cmd.action, cmd.actor)]
+    if cmd.outcome is c.Outcome.RESTART:
+        if now >= order.expires_at:  # R-EXP-3
+            raise DeadlinePassed(
+                f"the order's expiry ({order.expires_at.isoformat()}) has passed: it can no longer restart"
+            )
+        return [ev.OrderRestarted(at=now, delivery_due=after_days(now, order.delivery_days))]
+    refund = Decimal(0)
+    if cmd.outcome is c.Outcome.SPLIT:
+        assert cmd.buyer_amount is not None  # the command's validator requires it
+        refund = _amount(order, cmd.buyer_amount, "buyer_amount", below=order.seller_share)
+    return [completed(order, now, cmd.action, refund)]
+
+
+def _hold(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    return [ev.OrderHeld(at=now)]
+
+
+def _release_hold(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert order.hold is not None
+    assert route.dest is not None
+    return [ev.HoldReleased(at=now, resumed=route.dest, shift=now - order.hold.since)]
+
+
+def _extra_due(order: Order, now: datetime, days: int) -> datetime:
+    """R-PROG-2: days added to the running deadline; R-REF-5: work resumes from now."""
+    if order.state is State.IN_PROGRESS and order.delivery_due is not None:
+        return after_days(order.delivery_due, days)
+    return after_days(now, days)
+
+
+def _buy_option(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.BuyOption)
+    price = _amount(order, cmd.price, "price")
+    return [
+        ev.OptionBought(
+            at=now,
+            option=Extra(cmd.name, price, cmd.delivery_days),
+            delivery_due=_extra_due(order, now, cmd.delivery_days),
+        )
+    ]
+
+
+def _offer_custom(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.OfferCustom)
+    if cmd.offer_id in order.offer_ids:  # R-ERR-2
+        raise InvalidArgument(f"offer id {cmd.offer_id!r} was already used in this order")
+    price = _amount(order, cmd.price, "price")
+    offer = Offer(cmd.offer_id, price, cmd.delivery_days, now + order.policy.offer_lapse)
+    return [ev.CustomOfferMade(at=now, offer=offer)]
+
+
+def _open_offer(order: Order, offer_id: str) -> Offer:
+    offer = order.offer(offer_id)
+    if offer is None:
+        raise UnknownReference(f"no open custom offer {offer_id!r}")
+    return offer
+
+
+def _accept_offer(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.AcceptOffer)
+    offer = _open_offer(order, cmd.offer_id)
+    return [
+        ev.CustomOfferAccepted(
+            at=now, offer_id=offer.offer_id, delivery_due=_extra_due(order, now, offer.delivery_days)
+        )
+    ]
+
+
+def _refuse_offer(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.RefuseOffer)
+    return [ev.CustomOfferRefused(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
+
+
+def _withdraw_offer(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.WithdrawOffer)
+    return [ev.CustomOfferWithdrawn(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
+
+
+def _propose(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.ProposePartialRefund)
+    amount = _amount(order, cmd.amount, "amount", below=order.seller_share)  # R-PART-2
+    return [ev.PartialRefundProposed(at=now, proposal=Proposal(cmd.actor, amount, cmd.reason))]
+
+
+def _open_proposal(order: Order, cmd: c.Command, *, by_proposer: bool) -> Proposal:
+    proposal = order.proposal
+    if proposal is None:
+        raise UnknownReference("no partial refund proposal is open")
+    if (cmd.actor is proposal.proposer) is not by_proposer:
+        who = "its proposer" if by_proposer else "the other party"
+        raise NotAllowed(
+            f"only {who} ({'' if by_proposer else 'not '}{proposal.proposer}) may {cmd.action}",
+            state=order.state.value,
+            action=cmd.action,
+            actor=cmd.actor.value,
+            allowed={},
+        )
+    return proposal
+
+
+def _accept_refund(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    proposal = _open_proposal(order, cmd, by_proposer=False)
+    return [ev.PartialRefundAccepted(at=now, amount=proposal.amount)]
+
+
+def _decline_refund(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    _open_proposal(order, cmd, by_proposer=False)
+    return [ev.PartialRefundDeclined(at=now)]
+
+
+def _withdraw_refund(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    _open_proposal(order, cmd, by_proposer=True)
+    return [ev.PartialRefundWithdrawn(at=now)]
+
+
+def _review(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+    assert isinstance(cmd, c.Review)
+    until = order.review_until
+    if until is None or now > until:  # R-END-1
+        raise DeadlinePassed(f"the review window closed at {until}")
+    return [ev.ReviewLeft(at=now, rating=cmd.rating, text=cmd.text)]
+
+
+HANDLERS: dict[str, Handler] = {
+    "accept": _accept,
+    "cancel": _cancel,
+    "deliver": _deliver,
+    "request_cancellation": _request_cancellation,
+    "accept_cancellation": _cancel,
+    "refuse_cancellation": _refuse_cancellation,
+    "close": _close,
+    "request_revision": _request_revision,
+    "accept_revision": _accept_revision,
+    "refuse_revision": _refuse_revision,
+    "open_dispute": _open_dispute,
+    "resolve_dispute": _resolve_dispute,
+    "hold": _hold,
+    "release_hold": _release_hold,
+    "buy_option": _buy_option,
+    "offer_custom": _offer_custom,
+    "accept_offer": _accept_offer,
+    "refuse_offer": _refuse_offer,
+    "withdraw_offer": _withdraw_offer,
+    "propose_partial_refund": _propose,
+    "accept_partial_refund": _accept_refund,
+    "decline_partial_refund": _decline_refund,
+    "withdraw_partial_refund": _withdraw_refund,
+    "review": _review,
+}
+
+
+def closures(order: Order, dest: State | None, now: datetime) -> list[ev.Event]:
+    """Open offers and proposal close by themselves when a dispute opens or the order ends
+    (R-PART-3); holds do not close them."""
+    if dest not in TERMINAL and dest not in FROZEN - {State.ON_HOLD}:
+        return []
+    closed: list[ev.Event] = [ev.CustomOfferClosed(at=now, offer_id=o.offer_id) for o in order.offers]
+    if order.proposal is not None:
+        closed.append(ev.PartialRefundClosed(at=now))
+    return closed
+
+
+def fired(order: Order, deadline: Deadline, offer_id: str | None, at: datetime) -> list[ev.Event]:
+    """The events of a deadline that fires by itself (the route was found in the graph)."""
+    if deadline is Deadline.OFFER:
+        assert offer_id is not None
+        return [ev.CustomOfferLapsed(at=at, offer_id=offer_id)]
+    if deadline is Deadline.EXPIRY:
+        return [expired(order, at)]
+    if deadline in (Deadline.ACCEPTANCE, Deadline.SELLER_ANSWER):
+        return [canceled(order, at, deadline.value, None)]
+    return [completed(order, at, deadline.value)]

@@ -1,0 +1,133 @@
+"""Exact money: ``Money`` values and the order's ``Ledger`` (R-MONEY-1 .. R-MONEY-7).
+
+Amounts are ``Decimal`` in one currency, never floats. ``Money`` accepts any finite decimal so
+that a bad amount can be reported in R-ERR-1 order; ``checked_amount`` applies the rules
+(positive, at most the currency's minor-unit decimals, same currency, under a cap).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+import attrs
+
+from .errors import CurrencyMismatch, InvalidAmount, InvalidArgument
+
+#: ISO 4217 minor units of the currencies whose exponent is not 2.
+_MINOR_UNITS = {
+    "JPY": 0,
+    "KRW": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "VND": 0,
+    "XOF": 0,
+    "XAF": 0,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "TND": 3,
+    "JOD": 3,
+}
+
+
+def minor_units(currency: str) -> int:
+    """How many decimals the currency's smallest unit has (2 unless ISO 4217 says otherwise)."""
+    return _MINOR_UNITS.get(currency, 2)
+
+
+def _to_decimal(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+        raise InvalidArgument(f"an amount must be a Decimal, an int or a decimal string, not {value!r}")
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise InvalidArgument(f"{value!r} is not a decimal amount") from None
+    if not amount.is_finite():
+        raise InvalidAmount(f"{value!r} is not a finite amount")
+    return amount
+
+
+def _currency_code(value: object) -> str:
+    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isupper()):
+        raise InvalidArgument(f"a currency is a three-letter ISO 4217 code, not {value!r}")
+    return value
+
+
+@attrs.frozen
+class Money:
+    """An exact amount in a currency, e.g. ``Money("40.00", "EUR")``."""
+
+    amount: Decimal = attrs.field(converter=_to_decimal)
+    currency: str = attrs.field(converter=_currency_code)
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+def checked_amount(
+    money: Money, currency: str, *, cap: Decimal, allow_zero: bool = False, what: str = "amount"
+) -> Decimal:
+    """The amount of ``money`` if it is a valid amount of this order (R-MONEY-6), else raise."""
+    if money.currency != currency:
+        raise CurrencyMismatch(f"{what} is in {money.currency}, the order is in {currency}")
+    amount = money.amount
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise InvalidAmount(f"{what} must be {'zero or ' if allow_zero else ''}positive, got {amount}")
+    exponent = amount.as_tuple().exponent
+    assert isinstance(exponent, int)  # finite, checked by Money
+    if -exponent > minor_units(currency):
+        raise InvalidAmount(f"{what} {amount} has more decimals than {currency} allows")
+    if amount > cap:
+        raise InvalidAmount(f"{what} {amount} is over the cap of {cap} {currency}")
+    return quantize(amount, currency)
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` written with exactly the currency's minor-unit decimals (never rounds away money)."""
+    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)))
+
+
+@attrs.frozen
+class Ledger:
+    """Where every unit paid in is now (R-MONEY-5): paid = escrow + refunded + credited + revenue."""
+
+    currency: str
+    paid: Decimal
+    escrow: Decimal
+    refunded: Decimal
+    seller_credited: Decimal
+    platform_revenue: Decimal
+
+    @classmethod
+    def opened(cls, currency: str, paid: Decimal) -> Ledger:
+        """All of the payment held in escrow (R-MONEY-1)."""
+        zero = quantize(Decimal(0), currency)
+        return cls(currency, paid, paid, zero, zero, zero)
+
+    def pay_in(self, amount: Decimal) -> Ledger:
+        """An extra bought during the order: paid and held in escrow (R-PROG-2)."""
+        return attrs.evolve(self, paid=self.paid + amount, escrow=self.escrow + amount)
+
+    def settle(
+        self,
+        *,
+        refund: Decimal = Decimal(0),
+        seller: Decimal = Decimal(0),
+        platform: Decimal = Decimal(0),
+    ) -> Ledger:
+        """Move money out of escrow to the buyer, the seller's wallet and the platform."""
+        out = refund + seller + platform
+        if out > self.escrow:
+            raise InvalidAmount(f"cannot move {out} out of an escrow of {self.escrow}")
+        return attrs.evolve(
+            self,
+            escrow=self.escrow - out,
+            refunded=self.refunded + refund,
+            seller_credited=self.seller_credited + seller,
+            platform_revenue=self.platform_revenue + platform,
+        )
+
+    @property
+    def balanced(self) -> bool:
+        """Whether R-MONEY-5 holds to the cent."""
+        return self.paid == self.escrow + self.refunded + self.seller_credited + self.platform_revenue

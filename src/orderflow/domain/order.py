@@ -1,0 +1,141 @@
+"""The order value: immutable terms agreed at placement plus the state that events evolve.
+
+An ``Order`` is never mutated: ``decide`` returns a new one. Facts that can be derived (lateness,
+the seller's share, running deadlines) are computed, not stored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import attrs
+
+from .money import Ledger, Money
+from .policy import Policy
+from .states import TERMINAL, WORKING, Role, State
+
+if TYPE_CHECKING:
+    from .graph import Graph
+
+
+@attrs.frozen
+class Extra:
+    """A priced addition to the service: an option or an accepted custom offer."""
+
+    name: str
+    price: Decimal
+    delivery_days: int
+
+
+@attrs.frozen
+class Terms:
+    """What buyer and seller agreed and paid at placement; shared by every version of an order."""
+
+    order_id: str
+    buyer: str
+    seller: str
+    currency: str
+    price: Decimal
+    delivery_days: int
+    options: tuple[Extra, ...]
+    tip: Decimal
+    platform_fee: Decimal
+    tax: Decimal
+    bank_fee: Decimal
+    paid_at: datetime
+    acceptance_window: timedelta
+    policy: Policy
+    graph: Graph = attrs.field(eq=False, repr=False)
+
+    @property
+    def paid(self) -> Decimal:
+        """Everything paid at placement (R-MONEY-1)."""
+        return self.price + sum((o.price for o in self.options), Decimal(0)) + self.tip + self.platform_fee
+
+    def money(self, amount: Decimal) -> Money:
+        return Money(amount, self.currency)
+
+
+@attrs.frozen
+class Offer:
+    """An open custom offer (R-PROG-3)."""
+
+    offer_id: str
+    price: Decimal
+    delivery_days: int
+    lapses_at: datetime
+
+
+@attrs.frozen
+class Proposal:
+    """The one open partial-refund proposal (R-PART-1)."""
+
+    proposer: Role
+    amount: Decimal
+    reason: str
+
+
+@attrs.frozen
+class Hold:
+    """Staff paused the order at ``since``; releasing resumes ``resume`` (R-HOLD-1)."""
+
+    since: datetime
+    resume: State
+
+
+@attrs.frozen
+class Order:
+    """One order at one version. Build it with ``place_order``; evolve it with ``decide``."""
+
+    terms: Terms
+    state: State
+    version: int
+    ledger: Ledger
+    updated_at: datetime  # time of the last event (R-TIME-1)
+    expires_at: datetime  # R-EXP-1, shifted by holds only
+    delivery_days: int  # service + options + accepted extras (R-REV-2, R-DISP-2)
+    delivery_due: datetime | None = None  # R-PEND-2
+    timer_due: datetime | None = None  # the state's own deadline (deadlines.STATE_TIMER)
+    accepted_at: datetime | None = None
+    revision_requested_at: datetime | None = None
+    late_delivery: bool | None = None  # None: never delivered; True: some delivery was late
+    cancellation_refusals: int = 0  # R-CANC-5, never reset (R-TIME-5)
+    revisions: int = 0  # R-REV-5
+    offers: tuple[Offer, ...] = ()
+    offer_ids: frozenset[str] = frozenset()  # every offer id ever made (R-PROG-3)
+    proposal: Proposal | None = None
+    hold: Hold | None = None
+    review_until: datetime | None = None  # R-END-1
+    reviewed: bool = False
+    reminded: tuple[tuple[str, datetime], ...] = ()  # reminders sent: (deadline name, its instant)
+
+    @property
+    def id(self) -> str:
+        return self.terms.order_id
+
+    @property
+    def policy(self) -> Policy:
+        return self.terms.policy
+
+    @property
+    def currency(self) -> str:
+        return self.terms.currency
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in TERMINAL
+
+    def is_late(self, now: datetime) -> bool:
+        """R-LATE-1, R-TIME-4: working past the delivery deadline."""
+        due = self.delivery_due
+        return self.state in WORKING and due is not None and now >= due
+
+    @property
+    def seller_share(self) -> Decimal:
+        """What escrow still holds of the seller's part (R-MONEY-7): all of it but the fee."""
+        return Decimal(0) if self.is_terminal else self.ledger.escrow - self.terms.platform_fee
+
+    def offer(self, offer_id: str) -> Offer | None:
+        return next((o for o in self.offers if o.offer_id == offer_id), None)

@@ -1,0 +1,134 @@
+"""Placing an order: the validated ``Placement`` and ``place_order`` (R-MONEY-1, R-MONEY-2)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from . import events as ev
+from .dates import add_months, require_aware
+from .decision import Decision
+from .effects import effects_of
+from .errors import InvalidAmount, InvalidArgument
+from .graph import graph_for
+from .money import Money, checked_amount
+from .order import Extra, Terms
+from .policy import COMEUP, Policy
+
+
+def _identifier(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgument(f"{attribute.name} must be a non-empty string")
+
+
+def _instance_of(kind: type) -> Any:
+    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise InvalidArgument(f"{attribute.name} must be {kind.__name__}, not {value!r}")
+
+    return check
+
+
+def _optional(kind: type) -> Any:
+    inner = _instance_of(kind)
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            inner(instance, attribute, value)
+
+    return check
+
+
+def _days(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
+        raise InvalidArgument(f"{attribute.name} must be a whole number of days in 0..3650")
+
+
+def _options(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, tuple) or not all(isinstance(o, Option) for o in value):
+        raise InvalidArgument(f"{attribute.name} must be a tuple of Option")
+
+
+@attrs.frozen
+class Option:
+    """An option of the service bought with the order."""
+
+    name: str = attrs.field(validator=_identifier)
+    price: Money = attrs.field(validator=_instance_of(Money))
+    delivery_days: int = attrs.field(validator=_days)
+
+
+@attrs.frozen(kw_only=True)
+class Placement:
+    """What the buyer paid for, as the host gives it. Amounts are checked by ``place_order``."""
+
+    order_id: str = attrs.field(validator=_identifier)
+    buyer: str = attrs.field(validator=_identifier)
+    seller: str = attrs.field(validator=_identifier)
+    price: Money = attrs.field(validator=_instance_of(Money))
+    delivery_days: int = attrs.field(validator=_days)
+    paid_at: datetime = attrs.field(validator=_instance_of(datetime))
+    options: tuple[Option, ...] = attrs.field(default=(), validator=_options)
+    tip: Money | None = attrs.field(default=None, validator=_optional(Money))
+    platform_fee: Money | None = attrs.field(default=None, validator=_optional(Money))
+    tax: Money | None = attrs.field(default=None, validator=_optional(Money))
+    bank_fee: Money | None = attrs.field(default=None, validator=_optional(Money))
+    #: Per-service override of the policy's acceptance window (R-PEND-3).
+    acceptance_window: timedelta | None = attrs.field(default=None, validator=_optional(timedelta))
+    policy: Policy = attrs.field(default=COMEUP, validator=_instance_of(Policy))
+
+
+def place_order(placement: Placement) -> Decision:
+    """The new order, pending with all of its payment in escrow (R-MONEY-1, R-PEND-3, R-EXP-1)."""
+    p, policy = placement, placement.policy
+    paid_at = require_aware(p.paid_at, "paid_at")
+    currency = p.price.currency
+
+    def amount(money: Money | None, what: str, *, allow_zero: bool = True) -> Decimal:
+        money = money or Money(0, currency)
+        return checked_amount(money, currency, cap=policy.max_amount, allow_zero=allow_zero, what=what)
+
+    price = amount(p.price, "price", allow_zero=False)
+    options = tuple(
+        Extra(o.name, amount(o.price, f"option {o.name!r}", allow_zero=False), o.delivery_days)
+        for o in p.options
+    )
+    tip = amount(p.tip, "tip")
+    tippable = price + sum((o.price for o in options), Decimal(0))
+    if tip > tippable * policy.tip_cap_rate:  # R-MONEY-2, compared exactly
+        raise InvalidAmount(f"tip {tip} is over {policy.tip_cap_rate:%} of {tippable}")
+    window = p.acceptance_window or policy.acceptance_window
+    if window <= timedelta(0):
+        raise InvalidArgument("acceptance_window must be positive")
+    terms = Terms(
+        order_id=p.order_id,
+        buyer=p.buyer,
+        seller=p.seller,
+        currency=currency,
+        price=price,
+        delivery_days=p.delivery_days,
+        options=options,
+        tip=tip,
+        platform_fee=amount(p.platform_fee, "platform_fee"),
+        tax=amount(p.tax, "tax"),
+        bank_fee=amount(p.bank_fee, "bank_fee"),
+        paid_at=paid_at,
+        acceptance_window=window,
+        policy=policy,
+        graph=graph_for(policy),
+    )
+    if terms.paid > policy.max_amount:
+        raise InvalidAmount(f"the order's total {terms.paid} is over the cap of {policy.max_amount}")
+    if terms.tax + terms.bank_fee > terms.paid:
+        raise InvalidAmount("tax and bank_fee are parts of the payment: they cannot exceed it")
+    placed = ev.OrderPlaced(
+        at=paid_at,
+        terms=terms,
+        acceptance_due=paid_at + window,
+        expires_at=add_months(paid_at, policy.expiry_months),
+    )
+    order = placed.create()
+    return Decision(order, (placed,), effects_of(placed, None, order))

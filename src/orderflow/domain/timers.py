@@ -1,0 +1,88 @@
+"""Firing deadlines: everything due at or before ``now`` fires, in due order (R-TIME-2).
+
+``advance`` is pure like ``decide``: it returns a ``Decision`` and leaves its input alone.
+``next_due`` tells a host when to call it next.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from . import events as ev
+from .dates import require_aware
+from .deadlines import REMINDED, Due, ReminderDue, reminders, running
+from .decision import Decision, commit
+from .errors import InvalidTime
+from .handlers import closures, fired
+from .order import Order
+
+
+@attrs.frozen
+class NextDue:
+    """When ``advance`` next has something to do, and what (a deadline or ``reminder:<name>``)."""
+
+    at: datetime
+    name: str
+
+
+def check_time(order: Order, now: object) -> datetime:
+    """``now`` if it is aware and not before the order's last event (R-TIME-1)."""
+    instant = require_aware(now)
+    if instant < order.updated_at:
+        raise InvalidTime(
+            f"{instant.isoformat()} is before the order's last event ({order.updated_at.isoformat()})"
+        )
+    return instant
+
+
+def _fires(order: Order, due: Due) -> bool:
+    return order.terms.graph.timer_route(order, due.deadline, due.at) is not None
+
+
+def _first(order: Order, until: datetime | None) -> Due | ReminderDue | None:
+    """The first deadline or reminder that fires something, if due by ``until`` (None: ever)."""
+    candidates: list[Due | ReminderDue] = [
+        due for due in running(order) if (until is None or due.at <= until) and _fires(order, due)
+    ]
+    if order.policy.reminders:
+        candidates += [r for r in reminders(order) if until is None or r.at <= until]
+    # At one instant reminders go first, then deadlines in R-TIME-2 order.
+    return min(candidates, key=lambda d: (d.at, isinstance(d, Due), d), default=None)
+
+
+def advance(order: Order, now: datetime) -> Decision:
+    """Fire every deadline due at or before ``now``, in due order; drop the rest once terminal."""
+    now = check_time(order, now)
+    decision = Decision(order)
+    while (due := _first(decision.order, now)) is not None:
+        current = decision.order
+        if isinstance(due, ReminderDue):
+            deadline = due.of
+            step = commit(
+                current,
+                [
+                    ev.ReminderSent(
+                        at=due.at, deadline=deadline.name, due=deadline.at, party=REMINDED[deadline.deadline]
+                    )
+                ],
+                (f"reminder:{deadline.name}",),
+            )
+        else:
+            route = current.terms.graph.timer_route(current, due.deadline, due.at)
+            assert route is not None  # _first only returns deadlines that fire
+            events = fired(current, due.deadline, due.offer_id, due.at)
+            step = commit(current, events + closures(current, route.dest, due.at), (due.name,))
+        decision = decision.then(step)
+    return decision
+
+
+def next_due(order: Order) -> NextDue | None:
+    """When to call ``advance`` next for this order, or None if nothing will fire by itself."""
+    due = _first(order, None)
+    if due is None:
+        return None
+    if isinstance(due, ReminderDue):
+        return NextDue(due.at, f"reminder:{due.of.name}")
+    return NextDue(due.at, due.name)
