@@ -29,7 +29,7 @@ def add_months(instant: datetime, months: int) -> datetime:
 
     Paid 31 January 10:00 UTC, plus 5 months: 30 June 10:00 UTC.
     """
-    utc = instant.astimezone(timezone.utc)
+    utc = instant if instant.tzinfo is timezone.utc else instant.astimezone(timezone.utc)
     month_index = utc.month - 1 + months
     year, month = utc.year + month_index // 12, month_index % 12 + 1
     day = min(utc.day, calendar.monthrange(year, month)[1])

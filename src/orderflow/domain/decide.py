@@ -19,7 +19,7 @@ from .errors import InvalidArgument, OrderflowError
 from .events import Event, OrderPlaced
 from .handlers import HANDLERS, closures
 from .order import Order
-from .timers import advance
+from .timers import check_time, fire_due
 
 
 def decide(order: Order, command: Command, now: datetime) -> Decision:
@@ -30,15 +30,17 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     """
     if not isinstance(command, Command):
         raise InvalidArgument(f"not a command: {command!r}")
-    advanced = advance(order, now)
-    current = advanced.order
+    now = check_time(order, now)
+    advanced = fire_due(order, now)
+    current = order if advanced is None else advanced.order
     try:
         route = current.terms.graph.route(current, command, now)
         events = HANDLERS[command.action](current, command, now, route)
     except OrderflowError as error:
-        error.advanced = advanced if advanced.events else None
+        error.advanced = advanced if advanced is not None and advanced.events else None
         raise
-    return advanced.then(commit(current, events + closures(current, route.dest, now)))
+    decision = commit(current, events + closures(current, route.dest, now))
+    return decision if advanced is None else advanced.then(decision)
 
 
 @attrs.frozen

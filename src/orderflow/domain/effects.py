@@ -7,15 +7,17 @@ notify. ``kind`` is each effect's stable public name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import ClassVar
+from functools import cache
+from typing import Any, ClassVar
 
 import attrs
 
 from . import events as ev
 from .money import Money
 from .order import Order
-from .states import Role, State
+from .states import TERMINAL, Role, State
 
 BUYER, SELLER, PLATFORM = Role
 
@@ -129,41 +131,77 @@ _BOTH = (BUYER, SELLER)
 
 
 def _audience(event: ev.Event, before: Order | None) -> tuple[Role, ...]:
+    audience = _AUDIENCE.get(type(event))
+    if audience is not None:
+        return audience
     if isinstance(event, ev.ReminderSent):
         return (event.party,)
     if isinstance(event, ev.PartialRefundProposed):
         return (SELLER if event.proposal.proposer is BUYER else BUYER,)
     if isinstance(event, (ev.PartialRefundAccepted, ev.PartialRefundDeclined)) and before and before.proposal:
         return (before.proposal.proposer,)
-    return _AUDIENCE.get(type(event), _BOTH)
+    return _BOTH
+
+
+@cache
+def _notification(party: Role, topic: str) -> Notification:
+    """Effects are immutable values: each notification is made once and shared."""
+    return Notification(party, topic)
+
+
+def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Effect]:
+    money = after.terms.money
+    found: list[Effect] = [
+        WalletCredit(SELLER, money(event.seller_credit)),
+        PlatformRevenue(money(event.platform_revenue)),
+    ]
+    if event.refund:
+        found.append(Refund(BUYER, money(event.refund)))
+    return [*found, ChatWindow(event.at + after.policy.chat_window), ReviewWindow(event.review_until)]
+
+
+def _canceled(event: ev.OrderCanceled, before: Order, after: Order) -> list[Effect]:
+    return [Refund(BUYER, after.terms.money(event.refund)), ChatWindow(event.at + after.policy.chat_window)]
+
+
+def _expired(event: ev.OrderExpired, before: Order, after: Order) -> list[Effect]:
+    money = after.terms.money
+    return [PlatformRevenue(money(event.platform_revenue)), VoucherEligibility(BUYER, money(event.voucher))]
+
+
+def _partly_refunded(event: ev.PartialRefundAccepted, before: Order, after: Order) -> list[Effect]:
+    return [Refund(BUYER, after.terms.money(event.amount))]
+
+
+def _extra_paid(event: ev.Event, before: Order, after: Order) -> list[Effect]:
+    return [EscrowDeposit(BUYER, after.terms.money(after.ledger.paid - before.ledger.paid))]
+
+
+def _chat_reopened(event: ev.Event, before: Order, after: Order) -> list[Effect]:
+    return [ChatWindow(None)]
+
+
+#: The effects besides notifications, by event type.
+_CONSEQUENCES: dict[type[ev.Event], Callable[[Any, Order, Order], list[Effect]]] = {
+    ev.OrderCompleted: _completed,
+    ev.OrderCanceled: _canceled,
+    ev.OrderExpired: _expired,
+    ev.PartialRefundAccepted: _partly_refunded,
+    ev.OptionBought: _extra_paid,
+    ev.CustomOfferAccepted: _extra_paid,
+    ev.RevisionRequested: _chat_reopened,
+}
 
 
 def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Effect, ...]:
     """The effects of one event applied to ``before`` (None for a placement), giving ``after``."""
-    money = after.terms.money
-    found: list[Effect] = [Notification(party, event.name) for party in _audience(event, before)]
-    if isinstance(event, ev.OrderCompleted):
-        found += [
-            WalletCredit(SELLER, money(event.seller_credit)),
-            PlatformRevenue(money(event.platform_revenue)),
-        ]
-        if event.refund:
-            found.append(Refund(BUYER, money(event.refund)))
-        found += [ChatWindow(event.at + after.policy.chat_window), ReviewWindow(event.review_until)]
-    elif isinstance(event, ev.OrderCanceled):
-        found += [Refund(BUYER, money(event.refund)), ChatWindow(event.at + after.policy.chat_window)]
-    elif isinstance(event, ev.OrderExpired):
-        found += [
-            PlatformRevenue(money(event.platform_revenue)),
-            VoucherEligibility(BUYER, money(event.voucher)),
-        ]
-    elif isinstance(event, ev.PartialRefundAccepted):
-        found.append(Refund(BUYER, money(event.amount)))
-    elif isinstance(event, (ev.OptionBought, ev.CustomOfferAccepted)) and before:
-        found.append(EscrowDeposit(BUYER, money(after.ledger.paid - before.ledger.paid)))
-    elif isinstance(event, ev.RevisionRequested):
-        found.append(ChatWindow(None))
-    if before and after.is_terminal and not before.is_terminal:
+    found: list[Effect] = [_notification(party, event.name) for party in _audience(event, before)]
+    if before is None:
+        return tuple(found)
+    consequences = _CONSEQUENCES.get(type(event))
+    if consequences is not None:
+        found += consequences(event, before, after)
+    if after.state is not before.state and after.state in TERMINAL:
         found.append(_statistics(event, before, after))
     return tuple(found)
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
 from .money import Ledger
-from .order import Extra, Hold, Offer, Order, Proposal, Terms
+from .order import Extra, Hold, Offer, Order, Proposal, Terms, evolve
 from .states import Role, State
 
 SCHEMA_VERSION = 1
+
+#: Field changes an event makes to an order, by field name.
+Changes = dict[str, Any]
 
 
 @attrs.frozen(kw_only=True)
@@ -33,10 +36,11 @@ class Event:
 
     def apply(self, order: Order) -> Order:
         """The order after this event: one version more, stamped with the event's time."""
-        return attrs.evolve(self._change(order), version=order.version + 1, updated_at=self.at)
+        return evolve(order, version=order.version + 1, updated_at=self.at, **self._changes(order))
 
-    def _change(self, order: Order) -> Order:
-        return order
+    def _changes(self, order: Order) -> Changes:
+        """What this event changes in ``order``, field by field."""
+        return {}
 
 
 @attrs.frozen(kw_only=True)
@@ -65,14 +69,13 @@ class OrderPlaced(Event):
 class OrderAccepted(Event):
     delivery_due: datetime
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(
-            order,
-            state=State.IN_PROGRESS,
-            accepted_at=self.at,
-            delivery_due=self.delivery_due,
-            timer_due=None,
-        )
+    def _changes(self, order: Order) -> Changes:
+        return {
+            "state": State.IN_PROGRESS,
+            "accepted_at": self.at,
+            "delivery_due": self.delivery_due,
+            "timer_due": None,
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -80,56 +83,53 @@ class OrderDelivered(Event):
     late: bool
     review_due: datetime
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(
-            order,
-            state=State.DELIVERED,
-            timer_due=self.review_due,
-            late_delivery=bool(order.late_delivery) or self.late,
-        )
+    def _changes(self, order: Order) -> Changes:
+        return {
+            "state": State.DELIVERED,
+            "timer_due": self.review_due,
+            "late_delivery": bool(order.late_delivery) or self.late,
+        }
 
 
 @attrs.frozen(kw_only=True)
 class CancellationRequested(Event):
     answer_due: datetime
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, state=State.CANCELLATION_REQUESTED, timer_due=self.answer_due)
+    def _changes(self, order: Order) -> Changes:
+        return {"state": State.CANCELLATION_REQUESTED, "timer_due": self.answer_due}
 
 
 @attrs.frozen(kw_only=True)
 class CancellationRefused(Event):
     reason: str
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(
-            order,
-            state=State.IN_PROGRESS,
-            timer_due=None,
-            cancellation_refusals=order.cancellation_refusals + 1,
-        )
+    def _changes(self, order: Order) -> Changes:
+        return {
+            "state": State.IN_PROGRESS,
+            "timer_due": None,
+            "cancellation_refusals": order.cancellation_refusals + 1,
+        }
 
 
 @attrs.frozen(kw_only=True)
 class RevisionRequested(Event):
     answer_due: datetime
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(
-            order,
-            state=State.REVISION_REQUESTED,
-            timer_due=self.answer_due,
-            revision_requested_at=self.at,
-            revisions=order.revisions + 1,
-        )
+    def _changes(self, order: Order) -> Changes:
+        return {
+            "state": State.REVISION_REQUESTED,
+            "timer_due": self.answer_due,
+            "revision_requested_at": self.at,
+            "revisions": order.revisions + 1,
+        }
 
 
 @attrs.frozen(kw_only=True)
 class RevisionAccepted(Event):
     delivery_due: datetime
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, state=State.IN_PROGRESS, delivery_due=self.delivery_due, timer_due=None)
+    def _changes(self, order: Order) -> Changes:
+        return {"state": State.IN_PROGRESS, "delivery_due": self.delivery_due, "timer_due": None}
 
 
 @attrs.frozen(kw_only=True)
@@ -137,8 +137,8 @@ class RevisionRefused(Event):
     reason: str
     decision_due: datetime
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, state=State.REVISION_REFUSED, timer_due=self.decision_due)
+    def _changes(self, order: Order) -> Changes:
+        return {"state": State.REVISION_REFUSED, "timer_due": self.decision_due}
 
 
 @attrs.frozen(kw_only=True)
@@ -147,8 +147,8 @@ class DisputeOpened(Event):
 
     by: Role | None
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, state=State.DISPUTED, timer_due=None)
+    def _changes(self, order: Order) -> Changes:
+        return {"state": State.DISPUTED, "timer_due": None}
 
 
 @attrs.frozen(kw_only=True)
@@ -157,14 +157,14 @@ class OrderRestarted(Event):
 
     delivery_due: datetime
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, state=State.IN_PROGRESS, delivery_due=self.delivery_due)
+    def _changes(self, order: Order) -> Changes:
+        return {"state": State.IN_PROGRESS, "delivery_due": self.delivery_due}
 
 
 @attrs.frozen(kw_only=True)
 class OrderHeld(Event):
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, state=State.ON_HOLD, hold=Hold(self.at, order.state))
+    def _changes(self, order: Order) -> Changes:
+        return {"state": State.ON_HOLD, "hold": Hold(self.at, order.state)}
 
 
 @attrs.frozen(kw_only=True)
@@ -174,21 +174,22 @@ class HoldReleased(Event):
     resumed: State
     shift: timedelta
 
-    def _change(self, order: Order) -> Order:
+    def _changes(self, order: Order) -> Changes:
         shift = self.shift
 
         def moved(instant: datetime | None) -> datetime | None:
             return None if instant is None else instant + shift
 
-        return attrs.evolve(
-            order,
-            state=self.resumed,
-            hold=None,
-            expires_at=order.expires_at + shift,
-            delivery_due=moved(order.delivery_due),
-            timer_due=moved(order.timer_due),
-            offers=tuple(attrs.evolve(o, lapses_at=o.lapses_at + shift) for o in order.offers),
-        )
+        return {
+            "state": self.resumed,
+            "hold": None,
+            "expires_at": order.expires_at + shift,
+            "delivery_due": moved(order.delivery_due),
+            "timer_due": moved(order.timer_due),
+            "offers": tuple(
+                Offer(o.offer_id, o.price, o.delivery_days, o.lapses_at + shift) for o in order.offers
+            ),
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -205,11 +206,11 @@ class OrderCompleted(Event):
     refund: Decimal
     review_until: datetime
 
-    def _change(self, order: Order) -> Order:
+    def _changes(self, order: Order) -> Changes:
         ledger = order.ledger.settle(
             refund=self.refund, seller=self.seller_credit, platform=self.platform_revenue
         )
-        return attrs.evolve(_ended(order, State.COMPLETED, ledger), review_until=self.review_until)
+        return {**_ended(State.COMPLETED, ledger), "review_until": self.review_until}
 
 
 @attrs.frozen(kw_only=True)
@@ -225,8 +226,8 @@ class OrderCanceled(Event):
     refund: Decimal
     late: bool
 
-    def _change(self, order: Order) -> Order:
-        return _ended(order, State.CANCELED, order.ledger.settle(refund=self.refund))
+    def _changes(self, order: Order) -> Changes:
+        return _ended(State.CANCELED, order.ledger.settle(refund=self.refund))
 
 
 @attrs.frozen(kw_only=True)
@@ -237,12 +238,12 @@ class OrderExpired(Event):
     voucher: Decimal
     late: bool
 
-    def _change(self, order: Order) -> Order:
-        return _ended(order, State.EXPIRED, order.ledger.settle(platform=self.platform_revenue))
+    def _changes(self, order: Order) -> Changes:
+        return _ended(State.EXPIRED, order.ledger.settle(platform=self.platform_revenue))
 
 
-def _ended(order: Order, state: State, ledger: Ledger) -> Order:
-    return attrs.evolve(order, state=state, ledger=ledger, timer_due=None)
+def _ended(state: State, ledger: Ledger) -> Changes:
+    return {"state": state, "ledger": ledger, "timer_due": None}
 
 
 @attrs.frozen(kw_only=True)
@@ -252,7 +253,7 @@ class OptionBought(Event):
     option: Extra
     delivery_due: datetime
 
-    def _change(self, order: Order) -> Order:
+    def _changes(self, order: Order) -> Changes:
         return _extra_paid(order, self.option, self.delivery_due)
 
 
@@ -260,10 +261,8 @@ class OptionBought(Event):
 class CustomOfferMade(Event):
     offer: Offer
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(
-            order, offers=(*order.offers, self.offer), offer_ids=order.offer_ids | {self.offer.offer_id}
-        )
+    def _changes(self, order: Order) -> Changes:
+        return {"offers": (*order.offers, self.offer), "offer_ids": order.offer_ids | {self.offer.offer_id}}
 
 
 @attrs.frozen(kw_only=True)
@@ -273,33 +272,32 @@ class CustomOfferAccepted(Event):
     offer_id: str
     delivery_due: datetime
 
-    def _change(self, order: Order) -> Order:
+    def _changes(self, order: Order) -> Changes:
         offer = order.offer(self.offer_id)
         assert offer is not None  # checked by decide; replayed events are trusted
         extra = Extra(f"offer:{offer.offer_id}", offer.price, offer.delivery_days)
-        return _extra_paid(_without_offer(order, self.offer_id), extra, self.delivery_due)
+        return {**_extra_paid(order, extra, self.delivery_due), **_without_offer(order, self.offer_id)}
 
 
-def _extra_paid(order: Order, extra: Extra, delivery_due: datetime) -> Order:
-    return attrs.evolve(
-        order,
-        state=State.IN_PROGRESS,
-        ledger=order.ledger.pay_in(extra.price),
-        delivery_days=order.delivery_days + extra.delivery_days,
-        delivery_due=delivery_due,
-        timer_due=None,
-    )
+def _extra_paid(order: Order, extra: Extra, delivery_due: datetime) -> Changes:
+    return {
+        "state": State.IN_PROGRESS,
+        "ledger": order.ledger.pay_in(extra.price),
+        "delivery_days": order.delivery_days + extra.delivery_days,
+        "delivery_due": delivery_due,
+        "timer_due": None,
+    }
 
 
-def _without_offer(order: Order, offer_id: str) -> Order:
-    return attrs.evolve(order, offers=tuple(o for o in order.offers if o.offer_id != offer_id))
+def _without_offer(order: Order, offer_id: str) -> Changes:
+    return {"offers": tuple(o for o in order.offers if o.offer_id != offer_id)}
 
 
 @attrs.frozen(kw_only=True)
 class _OfferClosed(Event):
     offer_id: str
 
-    def _change(self, order: Order) -> Order:
+    def _changes(self, order: Order) -> Changes:
         return _without_offer(order, self.offer_id)
 
 
@@ -327,8 +325,8 @@ class CustomOfferClosed(_OfferClosed):
 class PartialRefundProposed(Event):
     proposal: Proposal
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, proposal=self.proposal)
+    def _changes(self, order: Order) -> Changes:
+        return {"proposal": self.proposal}
 
 
 @attrs.frozen(kw_only=True)
@@ -337,14 +335,14 @@ class PartialRefundAccepted(Event):
 
     amount: Decimal
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, proposal=None, ledger=order.ledger.settle(refund=self.amount))
+    def _changes(self, order: Order) -> Changes:
+        return {"proposal": None, "ledger": order.ledger.settle(refund=self.amount)}
 
 
 @attrs.frozen(kw_only=True)
 class _ProposalClosed(Event):
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, proposal=None)
+    def _changes(self, order: Order) -> Changes:
+        return {"proposal": None}
 
 
 @attrs.frozen(kw_only=True)
@@ -367,8 +365,8 @@ class ReviewLeft(Event):
     rating: int
     text: str
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, reviewed=True)
+    def _changes(self, order: Order) -> Changes:
+        return {"reviewed": True}
 
 
 @attrs.frozen(kw_only=True)
@@ -379,5 +377,5 @@ class ReminderSent(Event):
     due: datetime
     party: Role
 
-    def _change(self, order: Order) -> Order:
-        return attrs.evolve(order, reminded=(*order.reminded, (self.deadline, self.due)))
+    def _changes(self, order: Order) -> Changes:
+        return {"reminded": (*order.reminded, (self.deadline, self.due))}

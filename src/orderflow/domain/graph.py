@@ -108,11 +108,10 @@ class Route:
 
     def holds(self, order: Order, command: Command | None, now: datetime) -> bool:
         """Whether the route's situations hold; without a command, those about one are skipped."""
-        return all(
-            guard(order, command, now)
-            for guard in self.when
-            if command is not None or not guard.about_command
-        )
+        for guard in self.when:
+            if (command is not None or not guard.about_command) and not guard(order, command, now):
+                return False
+        return True
 
     def __call__(self, event: EventData) -> bool:
         """The condition ``transitions`` evaluates: the role may take this route now."""
@@ -213,19 +212,19 @@ class Graph:
     def route(self, order: Order, command: Command, now: datetime) -> Route:
         """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
         routes = self.table.get((order.state, command.action), ())
+        for route in routes:  # the common case: a route that takes the command
+            if command.actor in route.actors and route.holds(order, command, now) and route.ready(order, now):
+                return route
         possible = [r for r in routes if r.holds(order, command, now)]
         if not possible:
             raise self._refusal(InvalidTransition, order, command, now, "no one may")
         mine = [r for r in possible if command.actor in r.actors]
         if not mine:
             raise self._refusal(NotAllowed, order, command, now, f"{command.actor} may not")
-        ready = [r for r in mine if r.ready(order, now)]
-        if not ready:
-            after = mine[0].after
-            raise self._refusal(
-                NotAllowed, order, command, now, f"not before {after} has passed: {command.actor} may not"
-            )
-        return ready[0]
+        after = mine[0].after
+        raise self._refusal(
+            NotAllowed, order, command, now, f"not before {after} has passed: {command.actor} may not"
+        )
 
     def timer_route(self, order: Order, deadline: Deadline, now: datetime) -> Route | None:
         """The route a deadline firing now takes, or None when it fires nothing here."""

@@ -8,6 +8,7 @@ that a bad amount can be reported in R-ERR-1 order; ``checked_amount`` applies t
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from functools import cache
 
 import attrs
 
@@ -36,6 +37,8 @@ def minor_units(currency: str) -> int:
 
 
 def _to_decimal(value: object) -> Decimal:
+    if type(value) is Decimal and value.is_finite():
+        return value
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
         raise InvalidArgument(f"an amount must be a Decimal, an int or a decimal string, not {value!r}")
     try:
@@ -73,18 +76,34 @@ def checked_amount(
     amount = money.amount
     if amount < 0 or (amount == 0 and not allow_zero):
         raise InvalidAmount(f"{what} must be {'zero or ' if allow_zero else ''}positive, got {amount}")
-    exponent = amount.as_tuple().exponent
-    assert isinstance(exponent, int)  # finite, checked by Money
-    if -exponent > minor_units(currency):
-        raise InvalidAmount(f"{what} {amount} has more decimals than {currency} allows")
     if amount > cap:
         raise InvalidAmount(f"{what} {amount} is over the cap of {cap} {currency}")
-    return quantize(amount, currency)
+    quantized = quantize(amount, currency)
+    if quantized != amount:
+        raise InvalidAmount(f"{what} {amount} has more decimals than {currency} allows")
+    return quantized
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+@cache
+def zero(currency: str) -> Decimal:
+    """Zero in the currency's minor unit (one shared object per currency)."""
+    return _quantum(currency) * 0
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
-    """``amount`` written with exactly the currency's minor-unit decimals (never rounds away money)."""
-    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)))
+    """``amount`` written with exactly the currency's minor-unit decimals (never rounds away money).
+
+    An amount already written so is returned as it is, so that orders share their amounts' objects.
+    """
+    if not amount:
+        return zero(currency)
+    quantum = _quantum(currency)
+    return amount if amount.same_quantum(quantum) else amount.quantize(quantum)
 
 
 @attrs.frozen
@@ -101,12 +120,19 @@ class Ledger:
     @classmethod
     def opened(cls, currency: str, paid: Decimal) -> Ledger:
         """All of the payment held in escrow (R-MONEY-1)."""
-        zero = quantize(Decimal(0), currency)
-        return cls(currency, paid, paid, zero, zero, zero)
+        nothing = zero(currency)
+        return cls(currency, paid, paid, nothing, nothing, nothing)
 
     def pay_in(self, amount: Decimal) -> Ledger:
         """An extra bought during the order: paid and held in escrow (R-PROG-2)."""
-        return attrs.evolve(self, paid=self.paid + amount, escrow=self.escrow + amount)
+        return Ledger(
+            self.currency,
+            self.paid + amount,
+            self.escrow + amount,
+            self.refunded,
+            self.seller_credited,
+            self.platform_revenue,
+        )
 
     def settle(
         self,
@@ -119,12 +145,13 @@ class Ledger:
         out = refund + seller + platform
         if out > self.escrow:
             raise InvalidAmount(f"cannot move {out} out of an escrow of {self.escrow}")
-        return attrs.evolve(
-            self,
-            escrow=self.escrow - out,
-            refunded=self.refunded + refund,
-            seller_credited=self.seller_credited + seller,
-            platform_revenue=self.platform_revenue + platform,
+        return Ledger(
+            self.currency,
+            self.paid,
+            self.escrow - out,
+            self.refunded + refund,
+            self.seller_credited + seller,
+            self.platform_revenue + platform,
         )
 
     @property

@@ -6,9 +6,10 @@ the seller's share, running deadlines) are computed, not stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -139,3 +140,23 @@ class Order:
 
     def offer(self, offer_id: str) -> Offer | None:
         return next((o for o in self.offers if o.offer_id == offer_id), None)
+
+
+_KEEP: Any = object()
+
+
+def _fast_evolve(cls: type[Order]) -> Callable[..., Order]:
+    """``attrs.evolve`` specialised for one class: the generic one costs ~6 µs per call, and
+    ``decide`` copies an order once per event."""
+    names = [field.name for field in attrs.fields(cls)]
+    parameters = ", ".join(f"{name}=_KEEP" for name in names)
+    arguments = ", ".join(f"order.{name} if {name} is _KEEP else {name}" for name in names)
+    namespace: dict[str, Any] = {"_KEEP": _KEEP, "cls": cls}
+    exec(f"def evolve(order, *, {parameters}):\n    return cls({arguments})", namespace)
+    evolve: Callable[..., Order] = namespace["evolve"]
+    evolve.__doc__ = f"A copy of a {cls.__name__} with the given fields changed."
+    return evolve
+
+
+#: ``evolve(order, state=..., ...)``: a copy of ``order`` with some fields changed.
+evolve = _fast_evolve(Order)

@@ -14,7 +14,7 @@ from .decision import Decision
 from .effects import effects_of
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
-from .money import Money, checked_amount
+from .money import Money, checked_amount, zero
 from .order import Extra, Terms
 from .policy import COMEUP, Policy
 
@@ -88,7 +88,8 @@ def place_order(placement: Placement) -> Decision:
     currency = p.price.currency
 
     def amount(money: Money | None, what: str, *, allow_zero: bool = True) -> Decimal:
-        money = money or Money(0, currency)
+        if money is None:
+            return zero(currency)
         return checked_amount(money, currency, cap=policy.max_amount, allow_zero=allow_zero, what=what)
 
     price = amount(p.price, "price", allow_zero=False)
@@ -120,9 +121,10 @@ def place_order(placement: Placement) -> Decision:
         policy=policy,
         graph=graph_for(policy),
     )
-    if terms.paid > policy.max_amount:
-        raise InvalidAmount(f"the order's total {terms.paid} is over the cap of {policy.max_amount}")
-    if terms.tax + terms.bank_fee > terms.paid:
+    paid = terms.paid
+    if paid > policy.max_amount:
+        raise InvalidAmount(f"the order's total {paid} is over the cap of {policy.max_amount}")
+    if terms.tax + terms.bank_fee > paid:
         raise InvalidAmount("tax and bank_fee are parts of the payment: they cannot exceed it")
     placed = ev.OrderPlaced(
         at=paid_at,

@@ -61,7 +61,7 @@ def _reminders(_: object, attribute: attrs.Attribute[Any], value: object) -> Non
 HOUR = timedelta(hours=1)
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Policy:
     """The settings of an order process. Field comments name the rule each one parameterises."""
 

@@ -17,6 +17,7 @@ from .decision import Decision, commit
 from .errors import InvalidTime
 from .handlers import closures, fired
 from .order import Order
+from .states import ACTIVE
 
 
 @attrs.frozen
@@ -52,10 +53,33 @@ def _first(order: Order, until: datetime | None) -> Due | ReminderDue | None:
     return min(candidates, key=lambda d: (d.at, isinstance(d, Due), d), default=None)
 
 
+def _nothing_due(order: Order, now: datetime) -> bool:
+    """A cheap sufficient test that no deadline or reminder is due by ``now``."""
+    if order.policy.reminders:
+        return False
+    if order.state not in ACTIVE:
+        return True
+    timer = order.timer_due
+    return (
+        now < order.expires_at
+        and (timer is None or now < timer)
+        and all(now < offer.lapses_at for offer in order.offers)
+    )
+
+
 def advance(order: Order, now: datetime) -> Decision:
     """Fire every deadline due at or before ``now``, in due order; drop the rest once terminal."""
     now = check_time(order, now)
-    decision = Decision(order)
+    return fire_due(order, now) or Decision(order)
+
+
+def fire_due(order: Order, now: datetime) -> Decision | None:
+    """``advance`` for ``decide``: None when nothing is due (``now`` must be checked already)."""
+    return None if _nothing_due(order, now) else _fire(Decision(order), now)
+
+
+def _fire(decision: Decision, now: datetime) -> Decision:
+    """Fire the due deadlines and reminders one by one, each from the order the last one left."""
     while (due := _first(decision.order, now)) is not None:
         current = decision.order
         if isinstance(due, ReminderDue):
