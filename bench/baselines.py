@@ -233,9 +233,9 @@ def _replay(baseline: Baseline[Any], path: Path) -> Any:
 
 
 def _self_check() -> None:
-    assert len({(action, source) for action, source, *_ in TRANSITIONS_TABLE}) == len(
-        TRANSITIONS_TABLE
-    ), "TRANSITIONS_TABLE has two rows for one (action, source)"
+    assert len({(action, source) for action, source, *_ in TRANSITIONS_TABLE}) == len(TRANSITIONS_TABLE), (
+        "TRANSITIONS_TABLE has two rows for one (action, source)"
+    )
     baselines: tuple[Baseline[Any], ...] = (NaiveTransitions(), PythonStateMachine(), DictTable())
     for baseline in baselines:
         label = type(baseline).__name__
