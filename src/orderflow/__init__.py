@@ -36,6 +36,18 @@ from .domain.commands import (
 from .domain.deadlines import running_deadlines
 from .domain.decide import Preview, decide, preview, replay
 from .domain.decision import Decision
+from .domain.effects import (
+    ChatWindow,
+    Effect,
+    EscrowDeposit,
+    Notification,
+    PlatformRevenue,
+    Refund,
+    ReviewWindow,
+    SellerStatistics,
+    VoucherEligibility,
+    WalletCredit,
+)
 from .domain.errors import (
     CurrencyMismatch,
     DeadlinePassed,
@@ -47,6 +59,7 @@ from .domain.errors import (
     OrderflowError,
     UnknownReference,
 )
+from .domain.events import Event, OrderPlaced
 from .domain.graph import ROUTES, graph_for
 from .domain.guidance import Choice, available_actions, if_nobody_acts
 from .domain.money import Ledger, Money
@@ -69,6 +82,7 @@ __all__ = [
     "AcceptRevision",
     "BuyOption",
     "Cancel",
+    "ChatWindow",
     "Choice",
     "Close",
     "Command",
@@ -78,6 +92,9 @@ __all__ = [
     "Decision",
     "DeclinePartialRefund",
     "Deliver",
+    "Effect",
+    "EscrowDeposit",
+    "Event",
     "Hold",
     "InvalidAmount",
     "InvalidArgument",
@@ -87,16 +104,20 @@ __all__ = [
     "Money",
     "NextDue",
     "NotAllowed",
+    "Notification",
     "OfferCustom",
     "OpenDispute",
     "Option",
     "Order",
+    "OrderPlaced",
     "OrderflowError",
     "Outcome",
     "Placement",
+    "PlatformRevenue",
     "Policy",
     "Preview",
     "ProposePartialRefund",
+    "Refund",
     "RefuseCancellation",
     "RefuseOffer",
     "RefuseRevision",
@@ -106,9 +127,13 @@ __all__ = [
     "RequestRevision",
     "ResolveDispute",
     "Review",
+    "ReviewWindow",
     "Role",
+    "SellerStatistics",
     "State",
     "UnknownReference",
+    "VoucherEligibility",
+    "WalletCredit",
     "WithdrawOffer",
     "WithdrawPartialRefund",
     "advance",

@@ -101,7 +101,7 @@ def place_order(placement: Placement) -> Decision:
     tippable = price + sum((o.price for o in options), Decimal(0))
     if tip > tippable * policy.tip_cap_rate:  # R-MONEY-2, compared exactly
         raise InvalidAmount(f"tip {tip} is over {policy.tip_cap_rate:%} of {tippable}")
-    window = p.acceptance_window or policy.acceptance_window
+    window = policy.acceptance_window if p.acceptance_window is None else p.acceptance_window
     if window <= timedelta(0):
         raise InvalidArgument("acceptance_window must be positive")
     terms = Terms(
