@@ -1,7 +1,8 @@
 """Comparison baselines for the orderflow benchmark.
 
-This module owns the reference order graph (``TRANSITIONS_TABLE``), the named order
-lives the benchmark replays (``PATHS``) and three baselines built from that one table:
+This module owns the order graph the baselines declare (``TRANSITIONS_TABLE``: every trigger
+and source of orderflow's own graph, without its guards), the named order lives the benchmark
+replays (``PATHS``) and three baselines built from that one table:
 
 * ``NaiveTransitions``: ``transitions`` used the common way, one ``Machine`` per order;
 * ``PythonStateMachine``: python-statemachine 3.x, one ``StateMachine`` per order;
@@ -22,6 +23,8 @@ import transitions
 from statemachine import State, StateMachine
 from statemachine.exceptions import TransitionNotAllowed
 
+from orderflow import COMEUP, graph_for
+
 if TYPE_CHECKING:
     from transitions.core import TransitionConfigDict
 
@@ -37,8 +40,8 @@ INITIAL = "pending"
 FINAL_STATES = frozenset({"completed", "canceled", "expired"})
 _OPEN = STATES[:6]  # pending .. revision_refused: where a platform can open a dispute
 
-# One row per (action, source); actors sharing a move share the row.
-TRANSITIONS_TABLE: tuple[Row, ...] = (
+# The rows the benchmark's paths take; one row per (action, source), actors sharing it.
+_PATH_ROWS: tuple[Row, ...] = (
     ("accept", "pending", "in_progress", ("seller",)),
     ("cancel", "pending", "canceled", ("buyer", "seller")),
     *(("cancel", source, "canceled", ("seller",)) for source in _OPEN[1:]),
@@ -55,6 +58,27 @@ TRANSITIONS_TABLE: tuple[Row, ...] = (
     ("open_dispute", "revision_refused", "disputed", ("buyer", "platform")),
     ("resolve_dispute", "disputed", "completed", ("platform",)),
 )
+
+
+
+def _full_graph() -> tuple[Row, ...]:
+    """The whole graph a naive user declares: every (trigger, source) pair of orderflow's graph.
+
+    The baselines have no guards, so where orderflow chooses between routes by a situation (a
+    refusal that opens a dispute, a mediator's outcome, the state a hold resumes) they take the
+    path's row, or orderflow's first route; a route that stays put is a self-transition.
+    """
+    listed = {(action, source) for action, source, _, _ in _PATH_ROWS}
+    rows = list(_PATH_ROWS)
+    for (state, trigger), routes in sorted(graph_for(COMEUP).table.items()):
+        if (trigger, state.value) in listed:
+            continue
+        actors = sorted({role.value for route in routes for role in route.actors}) or ["timer"]
+        rows.append((trigger, state.value, (routes[0].dest or state).value, tuple(actors)))
+    return tuple(rows)
+
+
+TRANSITIONS_TABLE = _full_graph()
 
 _ACCEPT, _DELIVER, _CLOSE = ("seller", "accept"), ("seller", "deliver"), ("buyer", "close")
 _REVISE, _REFUSE = ("buyer", "request_revision"), ("seller", "refuse_revision")
@@ -153,13 +177,16 @@ class NaiveTransitions:
 
 def _build_order_machine() -> type[StateMachine]:
     """Build the ``StateMachine`` subclass from ``TRANSITIONS_TABLE``."""
-    states = {name: State(initial=name == INITIAL, final=name in FINAL_STATES) for name in STATES}
+    # python-statemachine refuses transitions out of a final state, and a completed order still
+    # takes the buyer's review: only states with no outgoing row are declared final.
+    leaving = {source for _, source, _, _ in TRANSITIONS_TABLE}
+    states = {name: State(initial=name == INITIAL, final=name in FINAL_STATES - leaving) for name in STATES}
     events: dict[str, Any] = {}  # action -> TransitionList
     for action, source, dest, actors in TRANSITIONS_TABLE:
         move = states[source].to(states[dest], cond=_actor_guard(actors))
         events[action] = events[action] | move if action in events else move
-    # on_hold and expired have no row (orderflow reaches them otherwise), so skip the
-    # metaclass checks rejecting unreachable, dead-end and final-less states.
+    # Skip the metaclass checks that reject dead-end and final-less states (completed is not
+    # declared final, see above).
     checks = ("disconnected_states", "trap_states", "final_reachability")
     namespace = {**states, **events, **{f"validate_{check}": False for check in checks}}
     machine: type[StateMachine] = types.new_class(

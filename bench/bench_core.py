@@ -1,0 +1,313 @@
+"""The core benchmark: orderflow against the three baselines, side by side, on the same order lives.
+
+This module owns the measurements of docs/performance.md: µs per command (median, p90), µs per
+whole order life, bytes per live order (tracemalloc) and the goals they are checked against.
+Every implementation replays ``baselines.PATHS`` and must end each life in ``PATH_END_STATES``.
+
+Run ``.venv/bin/python bench/bench_core.py`` (about two minutes), ``--quick`` for a smoke run,
+``--profile`` to add a cProfile of orderflow's ``decide``. It prints PASS or MISS per goal and
+exits 0 either way: a benchmark is a report, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import os
+import platform
+import pstats
+import statistics
+import sys
+import tracemalloc
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta, timezone
+from functools import partial
+from importlib.metadata import version
+from pathlib import Path as FilePath
+from time import perf_counter_ns
+from typing import Any, Protocol
+
+if __package__ in (None, ""):  # run as a script: make the ``bench`` package importable
+    sys.path.insert(0, str(FilePath(__file__).resolve().parents[1]))
+
+from bench.baselines import (
+    PATH_END_STATES,
+    PATHS,
+    Baseline,
+    DictTable,
+    NaiveTransitions,
+    Path,
+    PythonStateMachine,
+)
+from orderflow import COMMANDS, Command, Money, Option, Order, Placement, decide, place_order
+
+PAID_AT = datetime(2026, 1, 3, 10, 0, tzinfo=timezone.utc)
+STEP = timedelta(hours=1)  # the n-th command of a life comes n hours after payment
+MID_LIFE: Path = (("seller", "accept"),)  # live orders are measured in_progress
+#: The arguments a command needs beyond its actor.
+ARGUMENTS: dict[str, dict[str, str]] = {
+    "refuse_revision": {"reason": "the delivery matches the brief"},
+    "refuse_cancellation": {"reason": "the work is almost done"},
+    "resolve_dispute": {"outcome": "release"},
+}
+
+GOAL_COMMAND_US = 10.0
+GOAL_LIFE_RATIO = 20.0
+GOAL_BYTES = 1024
+
+
+class Subject(Protocol):
+    """One implementation as the harness drives it; ``fire`` returns the order after the move."""
+
+    label: str
+
+    def new(self, serial: int) -> Any: ...
+    def plan(self, path: Path) -> list[Any]: ...
+    def command(self, move: Any) -> Any: ...
+    def fire(self, order: Any, command: Any) -> Any: ...
+    def state(self, order: Any) -> str: ...
+
+
+class Orderflow:
+    """orderflow: ``place_order`` then one ``decide`` per move, each an hour after the last."""
+
+    label = "orderflow"
+
+    def new(self, serial: int) -> Order:
+        # The placement of tests/support.py (40.00 + a 10.00 option + 5.00 tip + 2.50 fee), with
+        # each order's own ids, amounts and payment instant, as a host would load them.
+        placement = Placement(
+            order_id=f"o-{serial}",
+            buyer=f"b-{serial}",
+            seller=f"s-{serial}",
+            price=Money("40.00", "EUR"),
+            delivery_days=2,
+            options=(Option("express", Money("10.00", "EUR"), 1),),
+            tip=Money("5.00", "EUR"),
+            platform_fee=Money("2.50", "EUR"),
+            paid_at=PAID_AT - timedelta(microseconds=serial),
+        )
+        return place_order(placement).order
+
+    def plan(self, path: Path) -> list[tuple[Callable[[], Command], datetime]]:
+        return [
+            (partial(COMMANDS[action], actor, **ARGUMENTS.get(action, {})), PAID_AT + STEP * (n + 1))
+            for n, (actor, action) in enumerate(path)
+        ]
+
+    def command(self, move: tuple[Callable[[], Command], datetime]) -> tuple[Command, datetime]:
+        make, now = move
+        return make(), now
+
+    def fire(self, order: Order, command: tuple[Command, datetime]) -> Order:
+        return decide(order, *command).order
+
+    def state(self, order: Order) -> str:
+        return order.state.value
+
+
+class Adapted:
+    """A baseline of ``bench.baselines``: it mutates its order in place."""
+
+    def __init__(self, label: str, baseline: Baseline[Any]) -> None:
+        self.label, self.baseline = label, baseline
+
+    def new(self, serial: int) -> Any:
+        return self.baseline.new_order()
+
+    def plan(self, path: Path) -> list[tuple[str, str]]:
+        return list(path)
+
+    def command(self, move: tuple[str, str]) -> tuple[str, str]:
+        return move
+
+    def fire(self, order: Any, command: tuple[str, str]) -> Any:
+        self.baseline.fire(order, *command)
+        return order
+
+    def state(self, order: Any) -> str:
+        return self.baseline.state_of(order)
+
+
+def subjects() -> list[Subject]:
+    return [
+        Orderflow(),
+        Adapted("transitions (naive)", NaiveTransitions()),
+        Adapted("python-statemachine", PythonStateMachine()),
+        Adapted("dict table (floor)", DictTable()),
+    ]
+
+
+def life(subject: Subject, plan: list[Any], serial: int) -> Any:
+    order = subject.new(serial)
+    for move in plan:
+        order = subject.fire(order, subject.command(move))
+    return order
+
+
+def time_commands(subject: Subject, name: str, count: int, by_action: dict[str, list[int]]) -> None:
+    """Time each move alone (its command built beforehand); check every life ends where it should."""
+    path, plan = PATHS[name], subject.plan(PATHS[name])
+    for serial in range(count):
+        order = subject.new(serial)
+        for (_, action), move in zip(path, plan, strict=True):
+            command = subject.command(move)
+            start = perf_counter_ns()
+            order = subject.fire(order, command)
+            by_action.setdefault(action, []).append(perf_counter_ns() - start)
+        if (end := subject.state(order)) != PATH_END_STATES[name]:
+            raise RuntimeError(f"{subject.label}: {name} ended {end}, not {PATH_END_STATES[name]}")
+
+
+def time_lives(subject: Subject, name: str, count: int) -> list[int]:
+    """Time whole lives: creation (placement for orderflow), command building and every move."""
+    plan, times = subject.plan(PATHS[name]), []
+    for serial in range(count):
+        start = perf_counter_ns()
+        life(subject, plan, serial)
+        times.append(perf_counter_ns() - start)
+    return times
+
+
+def bytes_per_live_order(subject: Subject, count: int) -> float:
+    """Traced bytes per order with ``count`` mid-life orders alive at once (kept in a list)."""
+    plan = subject.plan(MID_LIFE)
+    life(subject, plan, 0)  # warm caches before tracing
+    alive: list[Any] = [None] * count  # allocated before tracing: the list is not the orders' cost
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for serial in range(count):
+            alive[serial] = life(subject, plan, serial)
+        gc.collect()
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return (after - before) / count
+
+
+def us(nanoseconds: float) -> float:
+    return nanoseconds / 1000
+
+
+def p90(values: Sequence[int]) -> float:
+    return statistics.quantiles(values, n=10)[-1]
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = [header, ["---"] * len(header), *rows]
+    return "\n".join(f"| {' | '.join(cells)} |" for cells in lines)
+
+
+def profile_decide(count: int) -> str:
+    """The top costs of orderflow's ``decide`` over ``count`` lives of every path (cProfile)."""
+    subject = Orderflow()
+    lives = [(subject.new(serial), subject.plan(path)) for path in PATHS.values() for serial in range(count)]
+    commands = [(order, [subject.command(move) for move in plan]) for order, plan in lives]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for order, steps in commands:
+        for command in steps:
+            order = subject.fire(order, command)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(20)
+    return out.getvalue()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--orders", type=int, help="orders per path and implementation (default 300)")
+    parser.add_argument("--quick", action="store_true", help="a ~10 s smoke run")
+    parser.add_argument("--profile", action="store_true", help="also cProfile orderflow's decide")
+    parser.add_argument(
+        "--library-memory-orders",
+        type=int,
+        help="orders alive for the two library baselines (default 2000; they trace at ~2-6 ms an order)",
+    )
+    args = parser.parse_args(argv)
+    orders = args.orders or (60 if args.quick else 300)
+    alive = 10_000 if args.quick else 100_000
+    library_alive = args.library_memory_orders or (300 if args.quick else 2_000)
+
+    print(
+        f"Python {platform.python_version()} ({platform.python_implementation()}), {platform.machine()}, "
+        f"{os.cpu_count()} CPUs; orderflow {version('orderflow')}, transitions {version('transitions')}, "
+        f"python-statemachine {version('python-statemachine')}; {orders} orders per path\n"
+    )
+    rows: list[list[str]] = []
+    command_median: dict[str, float] = {}
+    lives: dict[str, dict[str, float]] = {}
+    per_action: dict[str, dict[str, float]] = {}
+    memory: dict[str, float] = {}
+    for subject in subjects():
+        for plan_path in PATHS.values():  # warm-up: graph caches, first-call costs
+            life(subject, subject.plan(plan_path), 0)
+        by_action: dict[str, list[int]] = {}
+        for name in PATHS:
+            time_commands(subject, name, orders, by_action)
+        lives[subject.label] = {name: statistics.median(time_lives(subject, name, orders)) for name in PATHS}
+        per_action[subject.label] = {action: statistics.median(t) for action, t in by_action.items()}
+        library = isinstance(subject, Adapted) and not isinstance(subject.baseline, DictTable)
+        count = library_alive if library else alive
+        memory[subject.label] = bytes_per_live_order(subject, count)
+        commands = [t for times in by_action.values() for t in times]
+        command_median[subject.label] = us(statistics.median(commands))
+        rows.append(
+            [
+                subject.label,
+                f"{command_median[subject.label]:.2f}",
+                f"{us(p90(commands)):.2f}",
+                f"{us(statistics.mean(lives[subject.label].values())):.1f}",
+                f"{memory[subject.label]:,.0f} ({count:,} alive)",
+            ]
+        )
+        print(f"... {subject.label} done", file=sys.stderr)
+
+    labels = list(lives)
+    flow, naive = (statistics.mean(lives[label].values()) for label in labels[:2])
+    header = ["implementation", "command median µs", "command p90 µs", "life µs", "bytes per live order"]
+    print("## Per implementation (life: mean over the paths of the median life)\n")
+    print(table(header, rows))
+    print("\n## Median life per path, µs\n")
+    path_rows = [
+        [
+            name,
+            str(len(PATHS[name])),
+            *(f"{us(lives[label][name]):.1f}" for label in labels),
+            f"{lives[labels[1]][name] / lives[labels[0]][name]:.1f}x",
+        ]
+        for name in PATHS
+    ]
+    print(table(["path", "commands", *labels, "transitions / orderflow"], path_rows))
+    print("\n## Median command per action, µs\n")
+    actions = dict.fromkeys(action for path in PATHS.values() for _, action in path)
+    action_rows = [
+        [action, *(f"{us(per_action[label][action]):.2f}" for label in labels)] for action in actions
+    ]
+    print(table(["action", *labels], action_rows))
+
+    command_us = command_median[labels[0]]
+    ratio, flow_bytes = naive / flow, memory[labels[0]]
+    goals = [
+        (f"command median ≤ {GOAL_COMMAND_US:g} µs", command_us <= GOAL_COMMAND_US, f"{command_us:.2f} µs"),
+        (
+            f"life ≥ {GOAL_LIFE_RATIO:g}x faster than naive transitions",
+            ratio >= GOAL_LIFE_RATIO,
+            f"{ratio:.1f}x",
+        ),
+        (f"≤ {GOAL_BYTES} bytes per live order", flow_bytes <= GOAL_BYTES, f"{flow_bytes:,.0f} bytes"),
+    ]
+    print("\n## Goals (orderflow)\n")
+    print(table(["goal", "measured", "verdict"], [[g, m, "PASS" if ok else "MISS"] for g, ok, m in goals]))
+    if args.profile:
+        print("\n## cProfile of decide (tottime)\n")
+        print(profile_decide(orders))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
