@@ -11,12 +11,18 @@ DAY = timedelta(days=1)  # R-TIME-1: a day is exactly 24 hours
 
 
 def require_aware(instant: object, what: str = "time") -> datetime:
-    """``instant`` if it is a timezone-aware datetime, else InvalidTime (R-TIME-1)."""
+    """``instant`` in UTC if it is a timezone-aware datetime, else InvalidTime (R-TIME-1).
+
+    Instants are kept in UTC so that adding a day always adds 24 hours: Python adds timedeltas to
+    the wall clock of a zone, which across a daylight-saving change is not the same.
+    """
     if not isinstance(instant, datetime):
         raise InvalidTime(f"{what} must be a datetime, not {instant!r}")
+    if instant.tzinfo is timezone.utc:
+        return instant
     if instant.tzinfo is None or instant.utcoffset() is None:
         raise InvalidTime(f"{what} {instant.isoformat()} is naive: give it a timezone")
-    return instant
+    return instant.astimezone(timezone.utc)
 
 
 def after_days(start: datetime, days: int) -> datetime:

@@ -86,6 +86,7 @@ class OrderDelivered(Event):
     def _changes(self, order: Order) -> Changes:
         return {
             "state": State.DELIVERED,
+            "delivery_due": None,
             "timer_due": self.review_due,
             "late_delivery": bool(order.late_delivery) or self.late,
         }
@@ -186,6 +187,7 @@ class HoldReleased(Event):
             "expires_at": order.expires_at + shift,
             "delivery_due": moved(order.delivery_due),
             "timer_due": moved(order.timer_due),
+            "revision_requested_at": moved(order.revision_requested_at),  # R-REV-2 counts from it
             "offers": tuple(
                 Offer(o.offer_id, o.price, o.delivery_days, o.lapses_at + shift) for o in order.offers
             ),

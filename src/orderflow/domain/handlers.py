@@ -48,7 +48,9 @@ def completed(order: Order, now: datetime, cause: str, refund: Decimal = Decimal
 
 def canceled(order: Order, now: datetime, cause: str, by: Role | None) -> ev.Event:
     """Cancellation: everything in escrow back to the buyer, fee included (R-MONEY-4)."""
-    return ev.OrderCanceled(at=now, cause=cause, by=by, refund=order.ledger.escrow, late=order.is_late(now))
+    return ev.OrderCanceled(
+        at=now, cause=cause, by=by, refund=order.ledger.escrow, late=order.is_overdue(now)
+    )
 
 
 def expired(order: Order, now: datetime) -> ev.Event:
@@ -59,7 +61,7 @@ def expired(order: Order, now: datetime) -> ev.Event:
         at=now,
         platform_revenue=ledger.escrow,
         voucher=quantize(voucher, order.currency),
-        late=order.is_late(now),
+        late=order.is_overdue(now),
     )
 
 

@@ -97,7 +97,7 @@ class Order:
     updated_at: datetime  # time of the last event (R-TIME-1)
     expires_at: datetime  # R-EXP-1, shifted by holds only
     delivery_days: int  # service + options + accepted extras (R-REV-2, R-DISP-2)
-    delivery_due: datetime | None = None  # R-PEND-2
+    delivery_due: datetime | None = None  # in force from acceptance until delivered (R-PEND-2)
     timer_due: datetime | None = None  # the state's own deadline (deadlines.STATE_TIMER)
     accepted_at: datetime | None = None
     revision_requested_at: datetime | None = None
@@ -130,8 +130,12 @@ class Order:
 
     def is_late(self, now: datetime) -> bool:
         """R-LATE-1, R-TIME-4: working past the delivery deadline."""
+        return self.state in WORKING and self.is_overdue(now)
+
+    def is_overdue(self, now: datetime) -> bool:
+        """The delivery deadline in force has passed, frozen or not: how R-STAT-3 counts lateness."""
         due = self.delivery_due
-        return self.state in WORKING and due is not None and now >= due
+        return due is not None and now >= due
 
     @property
     def seller_share(self) -> Decimal:
