@@ -475,6 +475,24 @@ LATE_DELIVERY: Step = (Deliver(SELLER), DELIVERY_DUE + HOUR)
         ([ACCEPT, (Cancel(BUYER), DELIVERY_DUE)], True),
         ([ACCEPT, REQUEST_CANCELLATION, (AcceptCancellation(SELLER), DELIVERY_DUE + HOUR)], True),
         ([ACCEPT, REQUEST_CANCELLATION, (AcceptCancellation(SELLER), DELIVERY_DUE - HOUR)], False),
+        # Frozen orders: the deadline in force when the work stopped still counts.
+        (
+            [
+                ACCEPT,
+                (OpenDispute(PLATFORM), DELIVERY_DUE - DAY),
+                (ResolveDispute(PLATFORM, outcome=Outcome.REFUND), DELIVERY_DUE + HOUR),
+            ],
+            True,
+        ),
+        (
+            [
+                ACCEPT,
+                DELIVER,
+                (OpenDispute(PLATFORM), DELIVERY_DUE - HOUR),
+                (ResolveDispute(PLATFORM, outcome=Outcome.REFUND), DELIVERY_DUE + DAY),
+            ],
+            False,
+        ),
     ],
     ids=[
         "on_time_delivery",
@@ -484,6 +502,8 @@ LATE_DELIVERY: Step = (Deliver(SELLER), DELIVERY_DUE + HOUR)
         "late_cancel",
         "late_accepted_cancellation",
         "on_time_accepted_cancellation",
+        "mediator_refund_after_the_deadline",
+        "mediator_refund_of_a_delivered_order",
     ],
 )
 def test_r_stat_3_late_when_a_delivery_or_the_cancellation_came_after_the_deadline(

@@ -16,6 +16,7 @@ import pytest
 from orderflow import (
     Accept,
     AcceptPartialRefund,
+    AcceptRevision,
     BuyOption,
     Cancel,
     Close,
@@ -512,3 +513,13 @@ def test_r_hold_1_only_staff_hold(command: Command) -> None:
 def test_r_hold_1_only_staff_release(command: Command) -> None:
     story = reach(State.ON_HOLD)
     rejected(story, command, soon(story), NotAllowed)
+
+
+def test_r_hold_1_a_hold_also_shifts_the_revision_request_new_deadlines_count_from() -> None:
+    """R-REV-2 counts from the request time: after a hold, from the request shifted by the hold."""
+    story = reach(State.REVISION_REQUESTED)  # requested 6 January 10:00, 3 delivery days
+    story.do(Hold(PLATFORM), at("2026-01-06T12:00"))
+    story.do(ReleaseHold(PLATFORM), at("2026-01-16T12:00"))  # held 10 days
+    story.do(AcceptRevision(SELLER), at("2026-01-16T13:00"))
+    assert running_deadlines(story.order)["delivery"] == at("2026-01-19T10:00")
+    assert not story.order.is_late(at("2026-01-16T13:00"))
