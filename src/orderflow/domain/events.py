@@ -48,8 +48,18 @@ class OrderPlaced(Event):
     """Paid and in escrow, waiting for the seller (R-MONEY-1, R-PEND-3, R-EXP-1)."""
 
     terms: Terms
+    price: Decimal
+    delivery_days: int
+    options: tuple[Extra, ...]
+    tip: Decimal
     acceptance_due: datetime
     expires_at: datetime
+
+    @property
+    def paid(self) -> Decimal:
+        """Everything paid at placement: price, options, tip and the platform's fee (R-MONEY-1)."""
+        options = sum((option.price for option in self.options), Decimal(0))
+        return self.price + options + self.tip + self.terms.platform_fee
 
     def create(self) -> Order:
         terms = self.terms
@@ -58,9 +68,9 @@ class OrderPlaced(Event):
             state=State.PENDING,
             version=1,
             updated_at=self.at,
-            ledger=Ledger.opened(terms.currency, terms.paid),
+            ledger=Ledger.opened(terms.currency, self.paid),
             expires_at=self.expires_at,
-            delivery_days=terms.delivery_days + sum(o.delivery_days for o in terms.options),
+            delivery_days=self.delivery_days + sum(option.delivery_days for option in self.options),
             timer_due=self.acceptance_due,
         )
 

@@ -7,7 +7,7 @@ the seller's share, running deadlines) are computed, not stored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -32,28 +32,21 @@ class Extra:
 
 @attrs.frozen
 class Terms:
-    """What buyer and seller agreed and paid at placement; shared by every version of an order."""
+    """What an order must remember of its placement; shared by every version of the order.
+
+    What the payment was made of (price, options, tip) is recorded by ``OrderPlaced``.
+    """
 
     order_id: str
     buyer: str
     seller: str
     currency: str
-    price: Decimal
-    delivery_days: int
-    options: tuple[Extra, ...]
-    tip: Decimal
     platform_fee: Decimal
-    tax: Decimal
+    tax: Decimal  # tax and bank_fee are parts of the payment, for the voucher (R-EXP-2)
     bank_fee: Decimal
     paid_at: datetime
-    acceptance_window: timedelta
     policy: Policy
     graph: Graph = attrs.field(eq=False, repr=False)
-
-    @property
-    def paid(self) -> Decimal:
-        """Everything paid at placement (R-MONEY-1)."""
-        return self.price + sum((o.price for o in self.options), Decimal(0)) + self.tip + self.platform_fee
 
     def money(self, amount: Decimal) -> Money:
         return Money(amount, self.currency)

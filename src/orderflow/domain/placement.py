@@ -109,28 +109,27 @@ def place_order(placement: Placement) -> Decision:
         buyer=p.buyer,
         seller=p.seller,
         currency=currency,
-        price=price,
-        delivery_days=p.delivery_days,
-        options=options,
-        tip=tip,
         platform_fee=amount(p.platform_fee, "platform_fee"),
         tax=amount(p.tax, "tax"),
         bank_fee=amount(p.bank_fee, "bank_fee"),
         paid_at=paid_at,
-        acceptance_window=window,
         policy=policy,
         graph=graph_for(policy),
     )
-    paid = terms.paid
+    placed = ev.OrderPlaced(
+        at=paid_at,
+        terms=terms,
+        price=price,
+        delivery_days=p.delivery_days,
+        options=options,
+        tip=tip,
+        acceptance_due=paid_at + window,
+        expires_at=add_months(paid_at, policy.expiry_months),
+    )
+    paid = placed.paid
     if paid > policy.max_amount:
         raise InvalidAmount(f"the order's total {paid} is over the cap of {policy.max_amount}")
     if terms.tax + terms.bank_fee > paid:
         raise InvalidAmount("tax and bank_fee are parts of the payment: they cannot exceed it")
-    placed = ev.OrderPlaced(
-        at=paid_at,
-        terms=terms,
-        acceptance_due=paid_at + window,
-        expires_at=add_months(paid_at, policy.expiry_months),
-    )
     order = placed.create()
     return Decision(order, (placed,), effects_of(placed, None, order))
