@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 from datetime import datetime, timedelta, timezone
 
 from .errors import InvalidTime
@@ -30,6 +29,14 @@ def after_days(start: datetime, days: int) -> datetime:
     return start + days * DAY
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return 29 if month == 2 and leap else _MONTH_DAYS[month - 1]
+
+
 def add_months(instant: datetime, months: int) -> datetime:
     """Calendar months added in one step on the UTC date, clamped to the month's end (R-EXP-1).
 
@@ -38,5 +45,5 @@ def add_months(instant: datetime, months: int) -> datetime:
     utc = instant if instant.tzinfo is timezone.utc else instant.astimezone(timezone.utc)
     month_index = utc.month - 1 + months
     year, month = utc.year + month_index // 12, month_index % 12 + 1
-    day = min(utc.day, calendar.monthrange(year, month)[1])
+    day = min(utc.day, _days_in_month(year, month))
     return utc.replace(year=year, month=month, day=day)

@@ -66,6 +66,14 @@ class Money:
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"
 
+    @classmethod
+    def of_order(cls, amount: Decimal, currency: str) -> Money:
+        """Money from an order's own, already checked amount and currency (skips the checks)."""
+        money = object.__new__(cls)
+        object.__setattr__(money, "amount", amount)
+        object.__setattr__(money, "currency", currency)
+        return money
+
 
 def checked_amount(
     money: Money, currency: str, *, cap: Decimal, allow_zero: bool = False, what: str = "amount"

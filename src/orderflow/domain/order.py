@@ -49,7 +49,8 @@ class Terms:
     graph: Graph = attrs.field(eq=False, repr=False)
 
     def money(self, amount: Decimal) -> Money:
-        return Money(amount, self.currency)
+        """An amount of this order as ``Money``."""
+        return Money.of_order(amount, self.currency)
 
 
 @attrs.frozen
