@@ -7,21 +7,17 @@ The order of ``placement()`` (57.50 paid, seller's share 55.00, fee 2.50) is acc
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
 
 from orderflow import (
     COMEUP,
-    Accept,
     Cancel,
     Close,
     Command,
-    Decision,
-    Deliver,
     InvalidTransition,
-    Ledger,
     NotAllowed,
     OrderflowError,
     ProposePartialRefund,
@@ -44,7 +40,7 @@ from orderflow.domain.effects import (
     WalletCredit,
 )
 
-from support import HOUR, Story, at, eur
+from support import HOUR, Story, at, eur, ledger, money_effects, reach, rejected
 
 BUYER, SELLER, PLATFORM = Role
 EXPIRES = at("2026-06-03T10:00")
@@ -53,34 +49,12 @@ REVIEW_DUE = at("2026-01-12T09:00")
 MINUTE = timedelta(minutes=1)
 
 
-def ledger(paid: str, escrow: str, refunded: str, seller: str, platform: str) -> Ledger:
-    """An EUR ledger written as the rule book's five amounts."""
-    return Ledger("EUR", *(Decimal(a) for a in (paid, escrow, refunded, seller, platform)))
-
-
 COMPLETED = ledger("57.50", "0.00", "0.00", "55.00", "2.50")
 
 
-def money_effects(decision: Decision) -> set[Effect]:
-    """Every effect of ``decision`` but notifications."""
-    return {e for e in decision.effects if not isinstance(e, Notification)}
-
-
-def rejected(story: Story, command: Command, now: datetime, error: type[OrderflowError]) -> None:
-    """``command`` fails with exactly ``error``, and nothing changed (no deadline fired either)."""
-    before = story.order
-    with pytest.raises(OrderflowError) as caught:
-        story.do(command, now)
-    assert type(caught.value) is error
-    assert caught.value.advanced is None
-    assert story.order is before
-
-
-def delivered(**changes: object) -> Story:
-    """The placed order, accepted and delivered on time."""
-    return Story.placed(**changes).run(
-        [(Accept(SELLER), at("2026-01-03T12:00")), (Deliver(SELLER), DELIVERED_AT)]
-    )
+def delivered(**changes: Any) -> Story:
+    """The placed order, accepted and delivered on time (at DELIVERED_AT)."""
+    return reach(State.DELIVERED, **changes)
 
 
 def completion_effects(completed_at: datetime, review_until: datetime) -> set[Effect]:

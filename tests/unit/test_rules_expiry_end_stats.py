@@ -27,7 +27,6 @@ from orderflow import (
     Cancel,
     ChatWindow,
     Close,
-    Command,
     DeadlinePassed,
     Decision,
     Deliver,
@@ -36,7 +35,6 @@ from orderflow import (
     InvalidTransition,
     NotAllowed,
     OpenDispute,
-    OrderflowError,
     Outcome,
     PlatformRevenue,
     Policy,
@@ -61,16 +59,13 @@ from orderflow import (
 )
 from orderflow.domain.events import OrderExpired, ReviewLeft
 
-from support import DAY, HOUR, Story, at, eur, placement
+from support import DAY, EXPIRY, HOUR, Step, Story, at, eur, placement, rejected
 
 BUYER, SELLER, PLATFORM = Role
 ZERO = Decimal(0)
 ACCEPTED = at("2026-01-03T12:00")
 DELIVERY_DUE = at("2026-01-06T12:00")
-EXPIRY = at("2026-06-03T10:00")
 
-#: A step of a story: a command, or None for the clock advancing, at a time.
-Step = tuple[Command | None, datetime]
 ACCEPT: Step = (Accept(SELLER), ACCEPTED)
 DELIVER: Step = (Deliver(SELLER), at("2026-01-05T09:00"))
 PLATFORM_DISPUTE: Step = (OpenDispute(PLATFORM), at("2026-01-04T10:00"))
@@ -82,16 +77,6 @@ def run(steps: list[Step], **changes: object) -> tuple[Story, list[Decision]]:
     story = Story.placed(**changes)
     decisions = [story.wait(now) if command is None else story.do(command, now) for command, now in steps]
     return story, decisions
-
-
-def rejected(story: Story, command: Command, now: datetime, error: type[OrderflowError]) -> None:
-    """``command`` is refused with exactly ``error``, nothing fired and the story's order unchanged."""
-    before = story.order
-    with pytest.raises(error) as info:
-        story.do(command, now)
-    assert type(info.value) is error
-    assert info.value.advanced is None
-    assert story.order is before
 
 
 def statistics(decision: Decision) -> SellerStatistics:

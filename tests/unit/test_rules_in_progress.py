@@ -8,7 +8,7 @@ so it is due Tuesday 2026-01-06 12:00 and expires 2026-06-03 10:00.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -22,12 +22,10 @@ from orderflow import (
     Cancel,
     Close,
     Command,
-    Decision,
     Deliver,
     Hold,
     InvalidArgument,
     InvalidTransition,
-    Ledger,
     NotAllowed,
     OfferCustom,
     OpenDispute,
@@ -45,17 +43,14 @@ from orderflow import (
 )
 from orderflow.domain.effects import (
     ChatWindow,
-    Effect,
     EscrowDeposit,
-    Notification,
     Refund,
     SellerStatistics,
 )
 
-from support import HOUR, Story, at, eur
+from support import HOUR, Path, Step, Steps, Story, at, eur, ledger, money_effects, reach, rejected, steps_to
 
 BUYER, SELLER, PLATFORM = Role
-Steps = list[tuple[Command, datetime]]
 
 EXPIRES = at("2026-06-03T10:00")
 DUE = at("2026-01-06T12:00")
@@ -65,46 +60,24 @@ REQUESTED = (RequestCancellation(BUYER), at("2026-01-03T13:00"))  # the seller a
 REFUSE = RefuseCancellation(SELLER, reason="nearly done")
 OFFER = OfferCustom(SELLER, offer_id="c-1", price=eur("8.00"), delivery_days=2)
 OFFERED_AT = at("2026-01-04T09:00")
-DELIVERED: Steps = [ACCEPT, (Deliver(SELLER), at("2026-01-04T09:00"))]
-REVISION_REQUESTED: Steps = [*DELIVERED, (RequestRevision(BUYER), at("2026-01-04T10:00"))]
-REVISION_REFUSED: Steps = [
-    *REVISION_REQUESTED,
-    (RefuseRevision(SELLER, reason="out of scope"), at("2026-01-04T11:00")),
-]
 #: How to reach each state where the parties act, before 2026-01-04 12:00 and before any deadline.
-ACTIVE_STATES: dict[State, Steps] = {
-    State.PENDING: [],
-    State.IN_PROGRESS: [ACCEPT],
-    State.CANCELLATION_REQUESTED: [ACCEPT, REQUESTED],
-    State.DELIVERED: DELIVERED,
-    State.REVISION_REQUESTED: REVISION_REQUESTED,
-    State.REVISION_REFUSED: REVISION_REFUSED,
+ACTIVE_PATH: Path = {
+    State.IN_PROGRESS: (State.PENDING, *ACCEPT),
+    State.CANCELLATION_REQUESTED: (State.IN_PROGRESS, *REQUESTED),
+    State.DELIVERED: (State.IN_PROGRESS, Deliver(SELLER), at("2026-01-04T09:00")),
+    State.REVISION_REQUESTED: (State.DELIVERED, RequestRevision(BUYER), at("2026-01-04T10:00")),
+    State.REVISION_REFUSED: (
+        State.REVISION_REQUESTED,
+        RefuseRevision(SELLER, reason="out of scope"),
+        at("2026-01-04T11:00"),
+    ),
 }
+DELIVERED: Steps = steps_to(State.DELIVERED, ACTIVE_PATH)
 
 
-def ledger(paid: str, escrow: str, refunded: str, seller: str, platform: str) -> Ledger:
-    """An EUR ledger written as the rule book's five amounts."""
-    return Ledger("EUR", *(Decimal(a) for a in (paid, escrow, refunded, seller, platform)))
-
-
-def money_effects(decision: Decision) -> set[Effect]:
-    """Every effect of ``decision`` but notifications."""
-    return {e for e in decision.effects if not isinstance(e, Notification)}
-
-
-def rejected(story: Story, command: Command, now: datetime, error: type[OrderflowError]) -> None:
-    """``command`` fails with exactly ``error``, and nothing changed (no deadline fired either)."""
-    before = story.order
-    with pytest.raises(OrderflowError) as caught:
-        story.do(command, now)
-    assert type(caught.value) is error
-    assert caught.value.advanced is None
-    assert story.order is before
-
-
-def in_progress(*steps: tuple[Command, datetime], **changes: object) -> Story:
+def in_progress(*steps: Step, **changes: Any) -> Story:
     """The placed order, accepted at 2026-01-03 12:00, then ``steps``."""
-    return Story.placed(**changes).run([ACCEPT, *steps])
+    return reach(State.IN_PROGRESS, ACTIVE_PATH, **changes).run(steps)
 
 
 UNTOUCHED = ledger("57.50", "57.50", "0.00", "0.00", "0.00")
@@ -165,12 +138,12 @@ def test_r_prog_2_an_extra_adds_its_price_and_its_days(steps: Steps, event: str)
     [State.PENDING, State.CANCELLATION_REQUESTED, State.DELIVERED, State.REVISION_REQUESTED],
 )
 def test_r_prog_2_no_extras_outside_in_progress_and_revision_refused(state: State, command: Command) -> None:
-    story = Story.placed().run(ACTIVE_STATES[state])
+    story = reach(state, ACTIVE_PATH)
     rejected(story, command, at("2026-01-04T12:00"), InvalidTransition)
 
 
 def test_r_prog_2_an_extra_after_a_refused_revision_resumes_the_work() -> None:
-    story = Story.placed().run(REVISION_REFUSED)
+    story = reach(State.REVISION_REFUSED, ACTIVE_PATH)
     story.do(BuyOption(BUYER, name="logo", price=eur("8.00"), delivery_days=2), at("2026-01-05T10:00"))
     assert story.order.state is State.IN_PROGRESS
     assert story.order.ledger == ledger("65.50", "65.50", "0.00", "0.00", "0.00")
@@ -405,7 +378,7 @@ def test_r_late_2_the_buyer_cancels_a_late_order_at_once(steps: Steps) -> None:
     ],
 )
 def test_r_scanc_1_the_seller_cancels_in_any_active_state(state: State, on_time: bool | None) -> None:
-    story = Story.placed().run(ACTIVE_STATES[state])
+    story = reach(state, ACTIVE_PATH)
     assert story.order.state is state
     decision = story.do(Cancel(SELLER), at("2026-01-04T12:00"))
     assert [e.name for e in decision.events] == ["OrderCanceled"]

@@ -6,7 +6,6 @@ Expected amounts are computed by hand from the rule book. ``placement()`` pays 4
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 
 import attrs
@@ -23,7 +22,6 @@ from orderflow import (
     Close,
     Command,
     CurrencyMismatch,
-    Decision,
     Deliver,
     InvalidAmount,
     InvalidArgument,
@@ -47,7 +45,6 @@ from orderflow.domain.effects import (
     ChatWindow,
     Effect,
     EscrowDeposit,
-    Notification,
     PlatformRevenue,
     Refund,
     ReviewWindow,
@@ -55,10 +52,9 @@ from orderflow.domain.effects import (
     WalletCredit,
 )
 
-from support import Story, at, eur, placement
+from support import Steps, Story, at, eur, ledger, money_effects, placement, rejected, steps_to
 
 BUYER, SELLER, PLATFORM = Role
-Steps = list[tuple[Command, datetime]]
 
 ACCEPTED_AT = at("2026-01-03T12:00")
 DELIVERED_AT = at("2026-01-05T09:00")
@@ -71,27 +67,7 @@ WITH_EXTRAS: Steps = [
     (ProposePartialRefund(SELLER, amount=eur("6.00"), reason="slow start"), at("2026-01-04T13:00")),
     (AcceptPartialRefund(BUYER), at("2026-01-04T14:00")),
 ]
-DELIVERED: Steps = [(Accept(SELLER), ACCEPTED_AT), (Deliver(SELLER), DELIVERED_AT)]
-
-
-def ledger(paid: str, escrow: str, refunded: str, seller: str, platform: str) -> Ledger:
-    """An EUR ledger written as the rule book's five amounts."""
-    return Ledger("EUR", *(Decimal(a) for a in (paid, escrow, refunded, seller, platform)))
-
-
-def money_effects(decision: Decision) -> set[Effect]:
-    """Every effect of ``decision`` but notifications."""
-    return {e for e in decision.effects if not isinstance(e, Notification)}
-
-
-def rejected(story: Story, command: Command, now: datetime, error: type[OrderflowError]) -> None:
-    """``command`` fails with exactly ``error``, and nothing changed (no deadline fired either)."""
-    before = story.order
-    with pytest.raises(OrderflowError) as caught:
-        story.do(command, now)
-    assert type(caught.value) is error
-    assert caught.value.advanced is None
-    assert story.order is before
+DELIVERED: Steps = steps_to(State.DELIVERED)  # accepted at ACCEPTED_AT, delivered at DELIVERED_AT
 
 
 def test_r_money_1_everything_paid_is_held_in_escrow() -> None:
@@ -245,9 +221,7 @@ def _total(
         ),
     ],
 )
-def test_r_money_5_every_step_conserves_money(
-    life: list[tuple[Command | None, datetime]], final: Ledger
-) -> None:
+def test_r_money_5_every_step_conserves_money(life: Steps, final: Ledger) -> None:
     story = Story.placed()
     effects: list[Effect] = list(story.last.effects)
     for command, now in life:

@@ -14,7 +14,6 @@ from decimal import Decimal
 import pytest
 
 from orderflow import (
-    Accept,
     AcceptPartialRefund,
     AcceptRevision,
     BuyOption,
@@ -37,10 +36,7 @@ from orderflow import (
     PlatformRevenue,
     ProposePartialRefund,
     Refund,
-    RefuseRevision,
     ReleaseHold,
-    RequestCancellation,
-    RequestRevision,
     ResolveDispute,
     Role,
     SellerStatistics,
@@ -54,59 +50,18 @@ from orderflow import (
 )
 from orderflow.domain.events import CustomOfferClosed, DisputeOpened, PartialRefundClosed
 
-from support import DAY, HOUR, Story, at, eur
+from support import DAY, EXPIRY, HOUR, PATH, Story, at, eur, reach, rejected
 
 BUYER, SELLER, PLATFORM = Role
-EXPIRY = at("2026-06-03T10:00")
 LATER = at("2026-07-01T00:00")  # past every deadline of every path, expiry included
 
-#: How ``reach`` gets to each state: from which state, by which command (None: the clock), when.
-PATH: dict[State, tuple[State, Command | None, datetime]] = {
-    State.IN_PROGRESS: (State.PENDING, Accept(SELLER), at("2026-01-03T12:00")),
-    State.CANCELLATION_REQUESTED: (State.IN_PROGRESS, RequestCancellation(BUYER), at("2026-01-04T10:00")),
-    State.DELIVERED: (State.IN_PROGRESS, Deliver(SELLER), at("2026-01-05T09:00")),
-    State.REVISION_REQUESTED: (State.DELIVERED, RequestRevision(BUYER), at("2026-01-06T10:00")),
-    State.REVISION_REFUSED: (
-        State.REVISION_REQUESTED,
-        RefuseRevision(SELLER, reason="no"),
-        at("2026-01-06T11:00"),
-    ),
-    State.DISPUTED: (State.REVISION_REFUSED, OpenDispute(BUYER), at("2026-01-06T12:00")),
-    State.ON_HOLD: (State.IN_PROGRESS, Hold(PLATFORM), at("2026-01-04T10:00")),
-    State.COMPLETED: (State.DELIVERED, Close(BUYER), at("2026-01-06T10:00")),
-    State.CANCELED: (State.PENDING, Cancel(BUYER), at("2026-01-03T11:00")),
-    State.EXPIRED: (State.IN_PROGRESS, None, EXPIRY),
-}
 ACTIVE = [State.PENDING, *(s for s in PATH if not (s.is_terminal or s.is_frozen))]
 PROPOSING = [s for s in ACTIVE if s is not State.PENDING]
-
-
-def reach(state: State) -> Story:
-    if state is State.PENDING:
-        return Story.placed()
-    source, command, now = PATH[state]
-    story = reach(source)
-    if command is None:
-        story.wait(now)
-    else:
-        story.do(command, now)
-    assert story.order.state is state
-    return story
 
 
 def soon(story: Story) -> datetime:
     """An hour after the story's last event: no deadline of any path falls due by then."""
     return story.order.updated_at + HOUR
-
-
-def rejected(story: Story, command: Command, now: datetime, error: type[OrderflowError]) -> None:
-    """``command`` is refused with exactly ``error``, nothing fired and the story's order unchanged."""
-    before = story.order
-    with pytest.raises(error) as info:
-        story.do(command, now)
-    assert type(info.value) is error
-    assert info.value.advanced is None
-    assert story.order is before
 
 
 def propose(by: Role, amount: str = "15.00") -> ProposePartialRefund:

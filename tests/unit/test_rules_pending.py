@@ -7,7 +7,6 @@ acceptance window ends Monday 10:00, the order expires 2026-06-03 10:00.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 import attrs
 import pytest
@@ -17,10 +16,8 @@ from orderflow import (
     Accept,
     Cancel,
     Command,
-    Decision,
     InvalidArgument,
     InvalidTransition,
-    Ledger,
     NotAllowed,
     Option,
     OrderflowError,
@@ -30,33 +27,13 @@ from orderflow import (
     decide,
     running_deadlines,
 )
-from orderflow.domain.effects import ChatWindow, Effect, Notification, Refund, SellerStatistics
+from orderflow.domain.effects import ChatWindow, Refund, SellerStatistics
 
-from support import HOUR, Story, at, eur
+from support import HOUR, Story, at, eur, ledger, money_effects, rejected
 
 BUYER, SELLER, PLATFORM = Role
 EXPIRES = at("2026-06-03T10:00")
 ACCEPTANCE_DUE = at("2026-01-05T10:00")
-
-
-def ledger(paid: str, escrow: str, refunded: str, seller: str, platform: str) -> Ledger:
-    """An EUR ledger written as the rule book's five amounts."""
-    return Ledger("EUR", *(Decimal(a) for a in (paid, escrow, refunded, seller, platform)))
-
-
-def money_effects(decision: Decision) -> set[Effect]:
-    """Every effect of ``decision`` but notifications."""
-    return {e for e in decision.effects if not isinstance(e, Notification)}
-
-
-def rejected(story: Story, command: Command, now: datetime, error: type[OrderflowError]) -> None:
-    """``command`` fails with exactly ``error``, and nothing changed (no deadline fired either)."""
-    before = story.order
-    with pytest.raises(OrderflowError) as caught:
-        story.do(command, now)
-    assert type(caught.value) is error
-    assert caught.value.advanced is None
-    assert story.order is before
 
 
 def test_r_pend_1_the_delivery_countdown_does_not_run_while_pending() -> None:

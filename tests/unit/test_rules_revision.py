@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -30,7 +31,6 @@ from orderflow import (
     NotAllowed,
     OfferCustom,
     OpenDispute,
-    OrderflowError,
     PlatformRevenue,
     Policy,
     ProposePartialRefund,
@@ -48,7 +48,7 @@ from orderflow import (
 )
 from orderflow.domain.events import DisputeOpened, OrderCompleted, RevisionRefused
 
-from support import DAY, HOUR, Story, at, eur
+from support import DAY, EXPIRY, HOUR, PATH, Path, Story, at, eur, reach, rejected
 
 BUYER, SELLER, PLATFORM = Role
 ZERO = Decimal(0)
@@ -56,33 +56,28 @@ ACCEPTED = at("2026-01-03T12:00")
 DELIVERED = at("2026-01-05T09:00")
 REQUESTED = at("2026-01-06T10:00")  # seller_answer due 8 January 10:00
 REFUSED = at("2026-01-06T11:00")  # buyer_decision due 13 January 11:00
-EXPIRY = at("2026-06-03T10:00")  # 5 calendar months after payment
+#: The usual path (accepted at ACCEPTED, delivered at DELIVERED, revision requested at REQUESTED),
+#: the seller refusing the revision as out of scope at REFUSED.
+REVISIONS: Path = {
+    **PATH,
+    State.REVISION_REFUSED: (
+        State.REVISION_REQUESTED,
+        RefuseRevision(SELLER, reason="out of scope"),
+        REFUSED,
+    ),
+}
 
 
-def delivered(**changes: object) -> Story:
-    return Story.placed(**changes).run([(Accept(SELLER), ACCEPTED), (Deliver(SELLER), DELIVERED)])
+def delivered(**changes: Any) -> Story:
+    return reach(State.DELIVERED, REVISIONS, **changes)
 
 
 def revision_requested() -> Story:
-    story = delivered()
-    story.do(RequestRevision(BUYER), REQUESTED)
-    return story
+    return reach(State.REVISION_REQUESTED, REVISIONS)
 
 
 def revision_refused() -> Story:
-    story = revision_requested()
-    story.do(RefuseRevision(SELLER, reason="out of scope"), REFUSED)
-    return story
-
-
-def rejected(story: Story, command: Command, now: datetime, error: type[OrderflowError]) -> None:
-    """``command`` is refused with exactly ``error``, nothing fired and the story's order unchanged."""
-    before = story.order
-    with pytest.raises(error) as info:
-        story.do(command, now)
-    assert type(info.value) is error
-    assert info.value.advanced is None
-    assert story.order is before
+    return reach(State.REVISION_REFUSED, REVISIONS)
 
 
 def credits(effects: tuple[object, ...]) -> list[WalletCredit]:

@@ -59,52 +59,10 @@ from orderflow import (
 )
 from orderflow.domain.events import CancellationRefused, DisputeOpened, OrderCanceled
 
-from support import DAY, HOUR, PAID_AT, Story, at, eur, placement
+from support import DAY, EXPIRY, HOUR, PAID_AT, Story, at, eur, placement, reach, rejected
 
 BUYER, SELLER, PLATFORM = Role
-EXPIRY = at("2026-06-03T10:00")
 DELIVERY_DUE = at("2026-01-06T12:00")  # accepted 3 January 12:00 + 3 days
-
-#: How ``reach`` gets to each state: from which state, by which command (None: the clock), when.
-PATH: dict[State, tuple[State, Command | None, datetime]] = {
-    State.IN_PROGRESS: (State.PENDING, Accept(SELLER), at("2026-01-03T12:00")),
-    State.CANCELLATION_REQUESTED: (State.IN_PROGRESS, RequestCancellation(BUYER), at("2026-01-04T10:00")),
-    State.DELIVERED: (State.IN_PROGRESS, Deliver(SELLER), at("2026-01-05T09:00")),
-    State.REVISION_REQUESTED: (State.DELIVERED, RequestRevision(BUYER), at("2026-01-06T10:00")),
-    State.REVISION_REFUSED: (
-        State.REVISION_REQUESTED,
-        RefuseRevision(SELLER, reason="no"),
-        at("2026-01-06T11:00"),
-    ),
-    State.DISPUTED: (State.REVISION_REFUSED, OpenDispute(BUYER), at("2026-01-06T12:00")),
-    State.ON_HOLD: (State.IN_PROGRESS, Hold(PLATFORM), at("2026-01-04T10:00")),
-    State.COMPLETED: (State.DELIVERED, Close(BUYER), at("2026-01-06T10:00")),
-    State.CANCELED: (State.PENDING, Cancel(BUYER), at("2026-01-03T11:00")),
-    State.EXPIRED: (State.IN_PROGRESS, None, EXPIRY),
-}
-
-
-def reach(state: State, **changes: object) -> Story:
-    if state is State.PENDING:
-        return Story.placed(**changes)
-    source, command, now = PATH[state]
-    story = reach(source, **changes)
-    if command is None:
-        story.wait(now)
-    else:
-        story.do(command, now)
-    assert story.order.state is state
-    return story
-
-
-def rejected(story: Story, command: Command, now: datetime, error: type[OrderflowError]) -> None:
-    """``command`` is refused with exactly ``error``, nothing fired and the story's order unchanged."""
-    before = story.order
-    with pytest.raises(error) as info:
-        story.do(command, now)
-    assert type(info.value) is error
-    assert info.value.advanced is None
-    assert story.order is before
 
 
 # R-TIME-1: 24-hour days, aware times, no going back.

@@ -11,18 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from orderflow import (
-    Accept,
     AcceptOffer,
     BuyOption,
     Choice,
     Command,
-    Deliver,
     OfferCustom,
     Order,
     ProposePartialRefund,
     Refund,
     RefuseRevision,
-    RequestRevision,
     Role,
     SellerStatistics,
     State,
@@ -32,26 +29,26 @@ from orderflow import (
     preview,
 )
 
-from support import DAY, Story, at, eur
+from support import DAY, PATH, Path, at, eur, reach
 
 BUYER, SELLER, PLATFORM = Role
 REFUSED = at("2026-01-06T11:00")
 NOW = at("2026-01-06T12:00")
 
 
+#: The usual path, the seller refusing the revision as out of scope at REFUSED.
+REFUSING: Path = {
+    **PATH,
+    State.REVISION_REFUSED: (
+        State.REVISION_REQUESTED,
+        RefuseRevision(SELLER, reason="out of scope"),
+        REFUSED,
+    ),
+}
+
+
 def refused_order() -> Order:
-    return (
-        Story.placed()
-        .run(
-            [
-                (Accept(SELLER), at("2026-01-03T12:00")),
-                (Deliver(SELLER), at("2026-01-05T09:00")),
-                (RequestRevision(BUYER), at("2026-01-06T10:00")),
-                (RefuseRevision(SELLER, reason="out of scope"), REFUSED),
-            ]
-        )
-        .order
-    )
+    return reach(State.REVISION_REFUSED, REFUSING).order
 
 
 def choices(order: Order, role: Role, now: datetime = NOW) -> dict[str, Choice]:
