@@ -7,10 +7,11 @@ amount is acceptable for a given order is decided later, by ``decide``, in R-ERR
 from __future__ import annotations
 
 import enum
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
+from . import validators as v
 from .errors import InvalidArgument
 from .money import Money
 from .states import Role
@@ -21,31 +22,6 @@ def _role(value: object) -> Role:
         return Role(value)
     except ValueError:
         raise InvalidArgument(f"unknown actor {value!r}; one of {[r.value for r in Role]}") from None
-
-
-def _non_empty_text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidArgument(f"{attribute.name} must be a non-empty string")  # R-ERR-2
-
-
-def _text(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise InvalidArgument(f"{attribute.name} must be a string")
-
-
-def _money(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Money):
-        raise InvalidArgument(f"{attribute.name} must be Money, not {value!r}")
-
-
-def _days(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
-        raise InvalidArgument(f"{attribute.name} must be a whole number of days in 0..3650")
-
-
-def _rating(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise InvalidArgument(f"{attribute.name} must be an int from 1 to 5, not {value!r}")  # R-ERR-2
 
 
 @attrs.frozen
@@ -84,7 +60,7 @@ class AcceptCancellation(Command):
 @attrs.frozen
 class RefuseCancellation(Command):
     action = "refuse_cancellation"
-    reason: str = attrs.field(validator=_non_empty_text)
+    reason: str = attrs.field(validator=v.non_empty_text)
 
 
 @attrs.frozen
@@ -105,7 +81,7 @@ class AcceptRevision(Command):
 @attrs.frozen
 class RefuseRevision(Command):
     action = "refuse_revision"
-    reason: str = attrs.field(validator=_non_empty_text)
+    reason: str = attrs.field(validator=v.non_empty_text)
 
 
 @attrs.frozen
@@ -159,42 +135,42 @@ class ReleaseHold(Command):
 @attrs.frozen
 class BuyOption(Command):
     action = "buy_option"
-    name: str = attrs.field(validator=_non_empty_text)
-    price: Money = attrs.field(validator=_money)
-    delivery_days: int = attrs.field(validator=_days)
+    name: str = attrs.field(validator=v.non_empty_text)
+    price: Money = attrs.field(validator=v.instance_of(Money))
+    delivery_days: int = attrs.field(validator=v.whole_days)
 
 
 @attrs.frozen
 class OfferCustom(Command):
     action = "offer_custom"
-    offer_id: str = attrs.field(validator=_non_empty_text)
-    price: Money = attrs.field(validator=_money)
-    delivery_days: int = attrs.field(validator=_days)
+    offer_id: str = attrs.field(validator=v.non_empty_text)
+    price: Money = attrs.field(validator=v.instance_of(Money))
+    delivery_days: int = attrs.field(validator=v.whole_days)
 
 
 @attrs.frozen
 class AcceptOffer(Command):
     action = "accept_offer"
-    offer_id: str = attrs.field(validator=_non_empty_text)
+    offer_id: str = attrs.field(validator=v.non_empty_text)
 
 
 @attrs.frozen
 class RefuseOffer(Command):
     action = "refuse_offer"
-    offer_id: str = attrs.field(validator=_non_empty_text)
+    offer_id: str = attrs.field(validator=v.non_empty_text)
 
 
 @attrs.frozen
 class WithdrawOffer(Command):
     action = "withdraw_offer"
-    offer_id: str = attrs.field(validator=_non_empty_text)
+    offer_id: str = attrs.field(validator=v.non_empty_text)
 
 
 @attrs.frozen
 class ProposePartialRefund(Command):
     action = "propose_partial_refund"
-    amount: Money = attrs.field(validator=_money)
-    reason: str = attrs.field(validator=_non_empty_text)
+    amount: Money = attrs.field(validator=v.instance_of(Money))
+    reason: str = attrs.field(validator=v.non_empty_text)
 
 
 @attrs.frozen
@@ -215,8 +191,8 @@ class WithdrawPartialRefund(Command):
 @attrs.frozen
 class Review(Command):
     action = "review"
-    rating: int = attrs.field(validator=_rating)
-    text: str = attrs.field(default="", validator=_text)
+    rating: int = attrs.field(validator=v.int_in(1, 5))
+    text: str = attrs.field(default="", validator=v.text)
 
 
 #: Every command class by its public action name.

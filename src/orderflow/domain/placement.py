@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
 from . import events as ev
+from . import validators as v
 from .dates import add_months, require_aware
 from .decision import Decision
 from .effects import effects_of
@@ -19,66 +19,33 @@ from .order import Extra, Terms
 from .policy import COMEUP, Policy
 
 
-def _identifier(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidArgument(f"{attribute.name} must be a non-empty string")
-
-
-def _instance_of(kind: type) -> Any:
-    def check(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, kind):
-            raise InvalidArgument(f"{attribute.name} must be {kind.__name__}, not {value!r}")
-
-    return check
-
-
-def _optional(kind: type) -> Any:
-    inner = _instance_of(kind)
-
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is not None:
-            inner(instance, attribute, value)
-
-    return check
-
-
-def _days(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
-        raise InvalidArgument(f"{attribute.name} must be a whole number of days in 0..3650")
-
-
-def _options(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, tuple) or not all(isinstance(o, Option) for o in value):
-        raise InvalidArgument(f"{attribute.name} must be a tuple of Option")
-
-
 @attrs.frozen
 class Option:
     """An option of the service bought with the order."""
 
-    name: str = attrs.field(validator=_identifier)
-    price: Money = attrs.field(validator=_instance_of(Money))
-    delivery_days: int = attrs.field(validator=_days)
+    name: str = attrs.field(validator=v.non_empty_text)
+    price: Money = attrs.field(validator=v.instance_of(Money))
+    delivery_days: int = attrs.field(validator=v.whole_days)
 
 
 @attrs.frozen(kw_only=True)
 class Placement:
     """What the buyer paid for, as the host gives it. Amounts are checked by ``place_order``."""
 
-    order_id: str = attrs.field(validator=_identifier)
-    buyer: str = attrs.field(validator=_identifier)
-    seller: str = attrs.field(validator=_identifier)
-    price: Money = attrs.field(validator=_instance_of(Money))
-    delivery_days: int = attrs.field(validator=_days)
-    paid_at: datetime = attrs.field(validator=_instance_of(datetime))
-    options: tuple[Option, ...] = attrs.field(default=(), validator=_options)
-    tip: Money | None = attrs.field(default=None, validator=_optional(Money))
-    platform_fee: Money | None = attrs.field(default=None, validator=_optional(Money))
-    tax: Money | None = attrs.field(default=None, validator=_optional(Money))
-    bank_fee: Money | None = attrs.field(default=None, validator=_optional(Money))
+    order_id: str = attrs.field(validator=v.non_empty_text)
+    buyer: str = attrs.field(validator=v.non_empty_text)
+    seller: str = attrs.field(validator=v.non_empty_text)
+    price: Money = attrs.field(validator=v.instance_of(Money))
+    delivery_days: int = attrs.field(validator=v.whole_days)
+    paid_at: datetime = attrs.field(validator=v.instance_of(datetime))
+    options: tuple[Option, ...] = attrs.field(default=(), validator=v.tuple_of(Option))
+    tip: Money | None = attrs.field(default=None, validator=v.optional(Money))
+    platform_fee: Money | None = attrs.field(default=None, validator=v.optional(Money))
+    tax: Money | None = attrs.field(default=None, validator=v.optional(Money))
+    bank_fee: Money | None = attrs.field(default=None, validator=v.optional(Money))
     #: Per-service override of the policy's acceptance window (R-PEND-3).
-    acceptance_window: timedelta | None = attrs.field(default=None, validator=_optional(timedelta))
-    policy: Policy = attrs.field(default=COMEUP, validator=_instance_of(Policy))
+    acceptance_window: timedelta | None = attrs.field(default=None, validator=v.optional(timedelta))
+    policy: Policy = attrs.field(default=COMEUP, validator=v.instance_of(Policy))
 
 
 def place_order(placement: Placement) -> Decision:

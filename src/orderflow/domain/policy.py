@@ -11,51 +11,20 @@ from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
 
 import attrs
 
+from . import validators as v
 from .dates import DAY
-from .errors import InvalidArgument
 from .states import Deadline
-
-
-def _positive_duration(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, timedelta) or value <= timedelta(0):
-        raise InvalidArgument(f"Policy.{attribute.name} must be a positive timedelta, not {value!r}")
-
-
-def _positive_int(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidArgument(f"Policy.{attribute.name} must be a positive int, not {value!r}")
-
-
-def _optional_positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None:
-        _positive_int(instance, attribute, value)
-
-
-def _rate(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal) or not Decimal(0) <= value <= Decimal(1):
-        raise InvalidArgument(f"Policy.{attribute.name} must be a Decimal in [0, 1], not {value!r}")
-
-
-def _positive_decimal(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
-        raise InvalidArgument(f"Policy.{attribute.name} must be a positive Decimal, not {value!r}")
 
 
 @attrs.frozen
 class Reminder:
     """A notification sent ``before`` a deadline, dropped if the order moves on first."""
 
-    deadline: Deadline = attrs.field(validator=attrs.validators.instance_of(Deadline))
-    before: timedelta = attrs.field(validator=_positive_duration)
-
-
-def _reminders(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, tuple) or not all(isinstance(r, Reminder) for r in value):
-        raise InvalidArgument(f"Policy.{attribute.name} must be a tuple of Reminder")
+    deadline: Deadline = attrs.field(validator=v.instance_of(Deadline))
+    before: timedelta = attrs.field(validator=v.positive_duration)
 
 
 HOUR = timedelta(hours=1)
@@ -65,30 +34,28 @@ HOUR = timedelta(hours=1)
 class Policy:
     """The settings of an order process. Field comments name the rule each one parameterises."""
 
-    name: str = attrs.field(validator=attrs.validators.min_len(1))
-    version: int = attrs.field(validator=_positive_int)
-    acceptance_window: timedelta = attrs.field(default=48 * HOUR, validator=_positive_duration)  # R-PEND-3
+    name: str = attrs.field(validator=v.non_empty_text)
+    version: int = attrs.field(validator=v.positive_int)
+    acceptance_window: timedelta = attrs.field(default=48 * HOUR, validator=v.positive_duration)  # R-PEND-3
     # R-DELIV-1:
-    review_decision_window: timedelta = attrs.field(default=7 * DAY, validator=_positive_duration)
+    review_decision_window: timedelta = attrs.field(default=7 * DAY, validator=v.positive_duration)
     # R-CANC-4, R-REV-1:
-    seller_answer_window: timedelta = attrs.field(default=48 * HOUR, validator=_positive_duration)
-    buyer_decision_window: timedelta = attrs.field(default=7 * DAY, validator=_positive_duration)  # R-REF-1
-    offer_lapse: timedelta = attrs.field(default=7 * DAY, validator=_positive_duration)  # R-PROG-3
-    chat_window: timedelta = attrs.field(default=7 * DAY, validator=_positive_duration)  # R-END-1, R-END-2
-    expiry_months: int = attrs.field(default=5, validator=_positive_int)  # R-EXP-1
-    review_months: int = attrs.field(default=6, validator=_positive_int)  # R-END-1
-    tip_cap_rate: Decimal = attrs.field(default=Decimal("0.20"), validator=_rate)  # R-MONEY-2
-    fee_rate: Decimal = attrs.field(default=Decimal("0.05"), validator=_rate)  # R-MONEY-1 (demos)
-    max_amount: Decimal = attrs.field(default=Decimal("1000000"), validator=_positive_decimal)
-    revision_cap: int | None = attrs.field(default=None, validator=_optional_positive_int)  # R-REV-5
-    refusals_before_dispute: int = attrs.field(default=2, validator=_positive_int)  # R-CANC-5
+    seller_answer_window: timedelta = attrs.field(default=48 * HOUR, validator=v.positive_duration)
+    buyer_decision_window: timedelta = attrs.field(default=7 * DAY, validator=v.positive_duration)  # R-REF-1
+    offer_lapse: timedelta = attrs.field(default=7 * DAY, validator=v.positive_duration)  # R-PROG-3
+    chat_window: timedelta = attrs.field(default=7 * DAY, validator=v.positive_duration)  # R-END-1, R-END-2
+    expiry_months: int = attrs.field(default=5, validator=v.positive_int)  # R-EXP-1
+    review_months: int = attrs.field(default=6, validator=v.positive_int)  # R-END-1
+    tip_cap_rate: Decimal = attrs.field(default=Decimal("0.20"), validator=v.rate)  # R-MONEY-2
+    fee_rate: Decimal = attrs.field(default=Decimal("0.05"), validator=v.rate)  # R-MONEY-1 (demos)
+    max_amount: Decimal = attrs.field(default=Decimal("1000000"), validator=v.positive_decimal)
+    revision_cap: int | None = attrs.field(default=None, validator=v.optional_positive_int)  # R-REV-5
+    refusals_before_dispute: int = attrs.field(default=2, validator=v.positive_int)  # R-CANC-5
     #: Fiverr-style: an unanswered cancellation request cancels the order at seller_answer.
-    unanswered_cancellation_cancels: bool = attrs.field(
-        default=False, validator=attrs.validators.instance_of(bool)
-    )
-    reminders: tuple[Reminder, ...] = attrs.field(default=(), validator=_reminders)
-    stats_window_months: int = attrs.field(default=6, validator=_positive_int)  # R-STAT-1
-    stats_min_completed: int = attrs.field(default=5, validator=_positive_int)  # R-STAT-1
+    unanswered_cancellation_cancels: bool = attrs.field(default=False, validator=v.instance_of(bool))
+    reminders: tuple[Reminder, ...] = attrs.field(default=(), validator=v.tuple_of(Reminder))
+    stats_window_months: int = attrs.field(default=6, validator=v.positive_int)  # R-STAT-1
+    stats_min_completed: int = attrs.field(default=5, validator=v.positive_int)  # R-STAT-1
 
     def window(self, deadline: Deadline) -> timedelta:
         """The duration of a state deadline that the policy sets."""

@@ -63,7 +63,7 @@ def _nothing_due(order: Order, now: datetime) -> bool:
     return (
         now < order.expires_at
         and (timer is None or now < timer)
-        and all(now < offer.lapses_at for offer in order.offers)
+        and (not order.offers or all(now < offer.lapses_at for offer in order.offers))
     )
 
 
