@@ -88,8 +88,10 @@ class ReminderDue:
 
 
 def reminders(order: Order) -> Iterator[ReminderDue]:
-    """The policy's reminders of running deadlines that were not sent yet."""
+    """The policy's reminders of running deadlines that were not sent yet, never before the last
+    event (R-TIME-1)."""
     for reminder in order.policy.reminders:
         for due in running(order):
             if due.deadline is reminder.deadline and (due.name, due.at) not in order.reminded:
-                yield ReminderDue(due.at - reminder.before, due)
+                # A deadline set closer than the reminder's lead is reminded of at once.
+                yield ReminderDue(max(due.at - reminder.before, order.updated_at), due)
