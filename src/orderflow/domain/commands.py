@@ -16,12 +16,14 @@ from .errors import InvalidArgument
 from .money import Money
 from .states import Role
 
+_ROLES = {role.value: role for role in Role}
+
 
 def _role(value: object) -> Role:
-    try:
-        return Role(value)
-    except ValueError:
-        raise InvalidArgument(f"unknown actor {value!r}; one of {[r.value for r in Role]}") from None
+    role = _ROLES.get(value) if isinstance(value, str) else None  # a Role is a str too
+    if role is None:
+        raise InvalidArgument(f"unknown actor {value!r}; one of {list(_ROLES)}")
+    return role
 
 
 @attrs.frozen

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import attrs
 
 from .effects import Effect, effects_of
@@ -30,13 +28,11 @@ class Decision:
         )
 
 
-def commit(order: Order, events: Iterable[Event], fired: tuple[str, ...] = ()) -> Decision:
+def commit(order: Order, events: list[Event], fired: tuple[str, ...] = ()) -> Decision:
     """Apply ``events`` to ``order`` in turn, collecting the effects of each."""
-    applied: list[Event] = []
-    effects: list[Effect] = []
+    effects: tuple[Effect, ...] = ()
     for event in events:
         after = event.apply(order)
-        effects.extend(effects_of(event, order, after))
-        applied.append(event)
+        effects += effects_of(event, order, after)
         order = after
-    return Decision(order, tuple(applied), tuple(effects), fired)
+    return Decision(order, tuple(events), effects, fired)

@@ -144,9 +144,9 @@ def _audience(event: ev.Event, before: Order | None) -> tuple[Role, ...]:
 
 
 @cache
-def _notification(party: Role, topic: str) -> Notification:
-    """Effects are immutable values: each notification is made once and shared."""
-    return Notification(party, topic)
+def _notices(parties: tuple[Role, ...], topic: str) -> tuple[Notification, ...]:
+    """Effects are immutable values: each set of notifications is made once and shared."""
+    return tuple(Notification(party, topic) for party in parties)
 
 
 def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Effect]:
@@ -195,13 +195,17 @@ _CONSEQUENCES: dict[type[ev.Event], Callable[[Any, Order, Order], list[Effect]]]
 
 def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Effect, ...]:
     """The effects of one event applied to ``before`` (None for a placement), giving ``after``."""
-    found: list[Effect] = [_notification(party, event.name) for party in _audience(event, before)]
+    notices = _notices(_audience(event, before), event.name)
     if before is None:
-        return tuple(found)
+        return notices
     consequences = _CONSEQUENCES.get(type(event))
+    ends = after.state is not before.state and after.state in TERMINAL
+    if consequences is None and not ends:
+        return notices
+    found: list[Effect] = [*notices]
     if consequences is not None:
         found += consequences(event, before, after)
-    if after.state is not before.state and after.state in TERMINAL:
+    if ends:
         found.append(_statistics(event, before, after))
     return tuple(found)
 

@@ -213,7 +213,11 @@ class Graph:
         """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
         routes = self.table.get((order.state, command.action), ())
         for route in routes:  # the common case: a route that takes the command
-            if command.actor in route.actors and route.holds(order, command, now) and route.ready(order, now):
+            if (
+                command.actor in route.actors
+                and (not route.when or route.holds(order, command, now))
+                and (route.after is None or route.ready(order, now))
+            ):
                 return route
         possible = [r for r in routes if r.holds(order, command, now)]
         if not possible:

@@ -144,13 +144,21 @@ _KEEP: Any = object()
 
 
 def _fast_evolve(cls: type[Order]) -> Callable[..., Order]:
-    """``attrs.evolve`` specialised for one class: the generic one costs ~6 µs per call, and
-    ``decide`` copies an order once per event."""
-    names = [field.name for field in attrs.fields(cls)]
+    """``attrs.evolve`` specialised for one slotted class.
+
+    ``decide`` copies an order once per event: the generic ``attrs.evolve`` costs ~6 µs, a call
+    to the frozen ``__init__`` ~2 µs (one ``object.__setattr__`` per field); setting each slot
+    through its own descriptor costs ~1.5 µs. No validator or converter is skipped: ``Order``
+    has none.
+    """
+    fields = attrs.fields(cls)
+    assert not any(f.validator or f.converter for f in fields)
+    names = [field.name for field in fields]
+    namespace: dict[str, Any] = {"_KEEP": _KEEP, "_new": object.__new__, "cls": cls}
+    namespace.update({f"_set_{name}": getattr(cls, name).__set__ for name in names})
     parameters = ", ".join(f"{name}=_KEEP" for name in names)
-    arguments = ", ".join(f"order.{name} if {name} is _KEEP else {name}" for name in names)
-    namespace: dict[str, Any] = {"_KEEP": _KEEP, "cls": cls}
-    exec(f"def evolve(order, *, {parameters}):\n    return cls({arguments})", namespace)
+    body = "".join(f"    _set_{name}(new, order.{name} if {name} is _KEEP else {name})\n" for name in names)
+    exec(f"def evolve(order, *, {parameters}):\n    new = _new(cls)\n{body}    return new", namespace)
     evolve: Callable[..., Order] = namespace["evolve"]
     evolve.__doc__ = f"A copy of a {cls.__name__} with the given fields changed."
     return evolve

@@ -61,7 +61,7 @@ def place_order(placement: Placement) -> Decision:
 
     price = amount(p.price, "price", allow_zero=False)
     options = tuple(
-        Extra(o.name, amount(o.price, f"option {o.name!r}", allow_zero=False), o.delivery_days)
+        Extra(o.name, amount(o.price, "an option's price", allow_zero=False), o.delivery_days)
         for o in p.options
     )
     tip = amount(p.tip, "tip")
@@ -93,10 +93,10 @@ def place_order(placement: Placement) -> Decision:
         acceptance_due=paid_at + window,
         expires_at=add_months(paid_at, policy.expiry_months),
     )
-    paid = placed.paid
+    order = placed.create()
+    paid = order.ledger.paid
     if paid > policy.max_amount:
         raise InvalidAmount(f"the order's total {paid} is over the cap of {policy.max_amount}")
     if terms.tax + terms.bank_fee > paid:
         raise InvalidAmount("tax and bank_fee are parts of the payment: they cannot exceed it")
-    order = placed.create()
     return Decision(order, (placed,), effects_of(placed, None, order))
