@@ -1,22 +1,23 @@
-"""The demonstration order: one life told step by step with its money (``orderflow demo``)."""
+"""``orderflow demo``: one order's life told step by step, with its money."""
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 
-from .domain import commands as c
-from .domain.deadlines import running_deadlines
-from .domain.decide import decide
-from .domain.decision import Decision
-from .domain.effects import Notification
-from .domain.errors import OrderflowError
-from .domain.guidance import available_actions, if_nobody_acts
-from .domain.money import Money
-from .domain.order import Order
-from .domain.placement import Option, Placement, place_order
-from .domain.states import Role
-from .domain.timers import advance
+from ..domain import commands as c
+from ..domain.deadlines import running_deadlines
+from ..domain.decide import decide
+from ..domain.decision import Decision
+from ..domain.effects import Notification
+from ..domain.errors import OrderflowError
+from ..domain.guidance import available_actions, if_nobody_acts
+from ..domain.money import Money
+from ..domain.order import Order
+from ..domain.placement import Option, Placement, place_order
+from ..domain.states import Role
+from ..domain.timers import advance
 
 
 def _at(text: str) -> datetime:
@@ -110,3 +111,20 @@ def run(write: Callable[[str], None] = print) -> Order:
     for line in _describe(decision):
         write(line)
     return decision.order
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``demo`` to the command line."""
+    command = subparsers.add_parser(
+        "demo",
+        help="tell one order's life step by step, with its money",
+        description="Tell one order's life step by step, with its money, deadlines and effects.\n\n"
+        "example:\n  orderflow demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.set_defaults(run=_command)
+
+
+def _command(arguments: argparse.Namespace) -> int:
+    run()
+    return 0

@@ -1,0 +1,33 @@
+"""The ``orderflow`` command line: one module per subcommand, each registering its parser.
+
+A subcommand module exposes ``register(subparsers)``, which adds its parser and sets ``run`` (a
+function of the parsed arguments returning the exit status) as the parser's default.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from . import demo
+
+SUBCOMMANDS = (demo,)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The whole command line's parser."""
+    root = argparse.ArgumentParser(
+        prog="orderflow",
+        description="The order process of a services marketplace, as a state machine.",
+    )
+    subparsers = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in SUBCOMMANDS:
+        module.register(subparsers)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    arguments = parser().parse_args(argv)
+    status: int = arguments.run(arguments)
+    return status
