@@ -7,11 +7,12 @@ function of the parsed arguments returning the exit status) as the parser's defa
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
-from . import demo
+from . import demo, diagram, explain, scenario
 
-SUBCOMMANDS = (demo,)
+SUBCOMMANDS = (demo, scenario, explain, diagram)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -29,5 +30,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     arguments = parser().parse_args(argv)
-    status: int = arguments.run(arguments)
+    try:
+        status: int = arguments.run(arguments)
+    except BrokenPipeError:  # the reader stopped early (``orderflow explain ... | head``)
+        sys.stderr.close()  # nothing more can be said, not even about the closed pipe
+        return 0
     return status

@@ -1,116 +1,49 @@
-"""``orderflow demo``: one order's life told step by step, with its money."""
+"""``orderflow demo``: the seed page's story told step by step with its money, from an embedded
+scenario run by the scenario machinery; in revision_refused it says what the seller may do."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from importlib import resources
 
-from ..domain import commands as c
-from ..domain.deadlines import running_deadlines
-from ..domain.decide import decide
-from ..domain.decision import Decision
-from ..domain.effects import Notification
-from ..domain.errors import OrderflowError
 from ..domain.guidance import available_actions, if_nobody_acts
-from ..domain.money import Money
-from ..domain.order import Order
-from ..domain.placement import Option, Placement, place_order
-from ..domain.states import Role
-from ..domain.timers import advance
+from ..domain.states import Role, State
+from ..scenario import ScenarioResult, StepOutcome, loads, run
+from ..scenario.trace import INDENT, footer, header, step_lines, when
+
+#: The embedded scenario: delivery, revision requested and refused, the seller's close rejected,
+#: the buyer silent, the order completing by itself (R-REF-3).
+STORY = "demo.json"
 
 
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+def _guidance(outcome: StepOutcome) -> Iterator[str]:
+    """What the seller may do now, and what happens if nobody acts."""
+    order, now = outcome.order, outcome.clock
+    yield INDENT + "what the seller may do now:"
+    for choice in available_actions(order, Role.SELLER, now):
+        yield f"{INDENT}   {choice.action} -> {choice.reaches.value}"
+    upcoming = if_nobody_acts(order)
+    if upcoming is not None:
+        due, future = upcoming
+        yield f"{INDENT}if nobody acts: at {when(due.at)} {due.name} fires -> {future.order.state.value}"
 
 
-def _eur(amount: str) -> Money:
-    return Money(amount, "EUR")
-
-
-PLACEMENT = Placement(
-    order_id="demo-1",
-    buyer="alice",
-    seller="bob",
-    price=_eur("40.00"),
-    delivery_days=2,
-    options=(Option("express", _eur("10.00"), 1),),
-    tip=_eur("5.00"),
-    platform_fee=_eur("2.50"),
-    paid_at=_at("2026-01-03T10:00"),
-)
-
-#: The seed page's story: a delivery, a revision refused, the buyer silent, the order closes.
-STORY: tuple[tuple[str, c.Command], ...] = (
-    ("2026-01-03T12:00", c.Accept(Role.SELLER)),
-    ("2026-01-05T09:00", c.Deliver(Role.SELLER)),
-    ("2026-01-06T10:00", c.RequestRevision(Role.BUYER)),
-    ("2026-01-06T11:00", c.RefuseRevision(Role.SELLER, reason="out of scope")),
-    ("2026-01-06T12:00", c.Close(Role.SELLER)),
-)
-END = "2026-01-14T00:00"
-
-
-def _money(order: Order) -> str:
-    ledger = order.ledger
-    return (
-        f"paid {ledger.paid} | escrow {ledger.escrow} | refunded {ledger.refunded} | "
-        f"seller {ledger.seller_credited} | platform {ledger.platform_revenue} {ledger.currency}"
-    )
-
-
-def _describe(decision: Decision) -> Iterator[str]:
-    order = decision.order
-    if decision.fired:
-        yield f"    fired by itself: {', '.join(decision.fired)}"
-    yield f"    -> {order.state.value}, version {order.version}: {_money(order)}"
-    for name, at in running_deadlines(order).items():
-        yield f"       deadline {name}: {at:%Y-%m-%d %H:%M}"
-    for effect in decision.effects:
-        if not isinstance(effect, Notification):
-            yield f"       effect {effect.kind}: {_effect_text(effect)}"
-
-
-def _effect_text(effect: object) -> str:
-    fields = getattr(type(effect), "__attrs_attrs__", ())
-    return ", ".join(f"{f.name}={getattr(effect, f.name)}" for f in fields)
-
-
-def run(write: Callable[[str], None] = print) -> Order:
-    """Tell the demonstration order's life; return the final order."""
-    decision = place_order(PLACEMENT)
-    write(f"{PLACEMENT.paid_at:%Y-%m-%d %H:%M}  buyer pays for order {PLACEMENT.order_id}")
-    for line in _describe(decision):
+def tell(write: Callable[[str], None] = print) -> ScenarioResult:
+    """Tell the demonstration order's life; return the run's result."""
+    text = resources.files("orderflow.scenario").joinpath(STORY).read_text(encoding="utf-8")
+    result = run(loads(text, f"orderflow demo ({STORY})"))
+    for line in header(result):
         write(line)
-    order = decision.order
-    for when, command in STORY:
-        at = _at(when)
-        write(f"{at:%Y-%m-%d %H:%M}  {command.actor.value} {command.action}")
-        try:
-            decision = decide(order, command, at)
-        except OrderflowError as error:
-            write(f"    rejected: {type(error).__name__}: {error}")
-            continue
-        order = decision.order
-        for line in _describe(decision):
+    for outcome in result.steps:
+        for line in step_lines(outcome):
             write(line)
-        if order.state.value == "revision_refused":
-            write("    what the seller may do now:")
-            for choice in available_actions(order, Role.SELLER, at):
-                write(f"       {choice.action} -> {choice.reaches.value}")
-            upcoming = if_nobody_acts(order)
-            if upcoming is not None:
-                due, outcome = upcoming
-                write(
-                    f"    if nobody acts: at {due.at:%Y-%m-%d %H:%M} {due.name} fires "
-                    f"-> {outcome.order.state.value}"
-                )
-    end = _at(END)
-    write(f"{end:%Y-%m-%d %H:%M}  the clock advances")
-    decision = advance(order, end)
-    for line in _describe(decision):
-        write(line)
-    return decision.order
+        refused = State.REVISION_REFUSED
+        if outcome.order.state is refused and outcome.before.state is not refused:
+            for line in _guidance(outcome):
+                write(line)
+    write(footer(result))
+    return result
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -118,7 +51,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command = subparsers.add_parser(
         "demo",
         help="tell one order's life step by step, with its money",
-        description="Tell one order's life step by step, with its money, deadlines and effects.\n\n"
+        description="Tell the seed page's story (a revision refused, the seller's close rejected, the\n"
+        "buyer silent, the order completing by itself) step by step, with its money, deadlines and\n"
+        "effects, and what the seller may do once the revision is refused.\n\n"
         "example:\n  orderflow demo",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -126,5 +61,4 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _command(arguments: argparse.Namespace) -> int:
-    run()
-    return 0
+    return 0 if tell().ok else 1

@@ -6,6 +6,7 @@ Everything here is derived from the graph and from dry runs of ``decide``; no pr
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import attrs
 
@@ -13,6 +14,7 @@ from . import commands as c
 from .deadlines import STATE_DEADLINES, Due, running
 from .decide import preview
 from .decision import Decision
+from .money import Money, quantize
 from .order import Order
 from .states import Role, State
 from .timers import NextDue, advance, next_due
@@ -25,8 +27,10 @@ _TEXT_ONLY = {"reason": "(reason)", "rating": 5, "text": ""}
 class Choice:
     """One thing ``role`` may do now.
 
-    ``preview`` is the exact decision when the consequences do not depend on amounts the caller
-    must choose (listed in ``needs``); then only ``reaches`` is known in advance.
+    ``needs`` lists the arguments the caller must still supply, ``args`` those already fixed (an
+    open offer, a mediator's outcome). ``preview`` is the exact decision when the consequences do
+    not depend on what the caller supplies (a reason or a rating does not change them), else None,
+    and only ``reaches`` is known in advance.
     """
 
     action: str
@@ -45,55 +49,51 @@ def _state_deadline(order: Order) -> Due | None:
     return dues[0] if dues else None
 
 
-def _argument_sets(order: Order, command: type[c.Command]) -> list[dict[str, object]]:
-    """The argument sets to offer for a command: one per open offer, per dispute outcome..."""
-    names = [a.name for a in attrs.fields(command) if a.name != "actor"]
-    if names == ["offer_id"]:
-        return [{"offer_id": o.offer_id} for o in order.offers]
+def _argument_sets(order: Order, command: type[c.Command]) -> list[tuple[dict[str, object], tuple[str, ...]]]:
+    """The argument sets to offer for a command (one per open offer, per dispute outcome...), each
+    with the arguments the caller must still supply."""
     if command is c.ResolveDispute:
-        return [{"outcome": o} for o in c.Outcome]
-    return [{n: _TEXT_ONLY[n] for n in names if n in _TEXT_ONLY}]
+        return [({"outcome": o}, ("buyer_amount",) if o is c.Outcome.SPLIT else ()) for o in c.Outcome]
+    names = tuple(a.name for a in attrs.fields(command) if a.name != "actor" and a.default is attrs.NOTHING)
+    if names == ("offer_id",) and command is not c.OfferCustom:
+        return [({"offer_id": o.offer_id}, ()) for o in order.offers]
+    return [({}, names)]
+
+
+def _sample(order: Order, name: str) -> object:
+    """A stand-in for an argument the caller supplies, to preview or route a command."""
+    if name in _TEXT_ONLY:
+        return _TEXT_ONLY[name]
+    if name in ("price", "amount", "buyer_amount"):
+        return Money(quantize(Decimal(1), order.currency), order.currency)
+    return 0 if name == "delivery_days" else f"({name})"
 
 
 def available_actions(order: Order, role: Role, now: datetime) -> tuple[Choice, ...]:
-    """What ``role`` may do at ``now``, each with its deadline and a preview of its consequences."""
+    """What ``role`` may do at ``now``, each with its deadline and a preview of its consequences.
+
+    ``needs`` names the arguments the caller must still supply. The preview is exact unless the
+    consequences depend on them (an amount, an option; a reason or a rating does not change them):
+    then it is None and only the state reached is given.
+    """
     current = advance(order, now).order
     graph, deadline = current.terms.graph, _state_deadline(current)
     choices: list[Choice] = []
     for action in graph.allowed(current, now)[role.value]:
         command_type = c.COMMANDS[action]
-        for args in _argument_sets(current, command_type):
-            needs = tuple(
-                a.name
-                for a in attrs.fields(command_type)
-                if a.name not in ("actor", *args) and a.default is attrs.NOTHING
-            )
-            needs += tuple(n for n in args if n in _TEXT_ONLY and n != "text") if needs else ()
-            if needs:
-                route = next(r for r in graph.table[current.state, action] if role in r.actors)
-                fixed = {k: v for k, v in args.items() if k not in _TEXT_ONLY}
-                choices.append(
-                    Choice(
-                        action, role, route.dest or current.state, deadline, route.rules, None, needs, fixed
-                    )
-                )
+        for args, needs in _argument_sets(current, command_type):
+            command = command_type(role, **args, **{n: _sample(current, n) for n in needs})
+            if any(n not in _TEXT_ONLY for n in needs):  # consequences depend on the caller's values
+                route = graph.route(current, command, now)
+                reaches = route.dest or current.state
+                choices.append(Choice(action, role, reaches, deadline, route.rules, None, needs, args))
                 continue
-            command = command_type(role, **args)
             result = preview(current, command, now)
             if result.decision is not None:
                 route = graph.route(current, command, now)
-                choices.append(
-                    Choice(
-                        action,
-                        role,
-                        result.decision.order.state,
-                        deadline,
-                        route.rules,
-                        result.decision,
-                        (),
-                        args,
-                    )
-                )
+                decision = result.decision
+                reached = decision.order.state
+                choices.append(Choice(action, role, reached, deadline, route.rules, decision, needs, args))
     return tuple(choices)
 
 
