@@ -25,7 +25,7 @@ import attrs
 from orderflow import COMEUP, PRESETS, ROUTES, Deadline, Policy, Role, State, graph_for
 from orderflow.diagram import mermaid
 from orderflow.domain.deadlines import STATE_DEADLINES
-from orderflow.domain.graph import NON_TERMINAL, PROPOSING, Route
+from orderflow.domain.graph import NON_TERMINAL, STARTED, Route
 from orderflow.domain.states import ACTIVE, FROZEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +48,7 @@ COSTS = {
 #: Names for the sets of states that several routes leave.
 STATE_SETS = {
     ACTIVE: "any active state",
-    PROPOSING: "any active state but pending",
+    STARTED: "any active state but pending",
     NON_TERMINAL - {State.ON_HOLD}: "any non-terminal state but on_hold",
 }
 

@@ -82,7 +82,7 @@ PARTIES = BUYER | SELLER
 TIMER: frozenset[Role] = frozenset()
 ANSWERING = frozenset({State.CANCELLATION_REQUESTED, State.REVISION_REQUESTED})
 EXTRAS = frozenset({State.IN_PROGRESS, State.REVISION_REFUSED})  # R-PROG-2
-PROPOSING = ACTIVE - {State.PENDING}  # R-PART-3
+STARTED = ACTIVE - {State.PENDING}  # where offers may be open and refunds proposed (R-PART-3)
 NON_TERMINAL = frozenset(State) - TERMINAL
 
 
@@ -180,19 +180,19 @@ ROUTES: tuple[Route, ...] = (
     R("offer_custom",       EXTRAS,                   SELLER,   None,                "R-PROG-3", "R-REF-5"),
     R("accept_offer",       S.IN_PROGRESS,            BUYER,    None,                "R-PROG-2", "R-PROG-3", refers_to="offer"),
     R("accept_offer",       S.REVISION_REFUSED,       BUYER,    S.IN_PROGRESS,       "R-PROG-3", "R-REF-5", refers_to="offer"),
-    R("refuse_offer",       ACTIVE,                   BUYER,    None,                "R-PROG-3", refers_to="offer"),
-    R("withdraw_offer",     ACTIVE,                   SELLER,   None,                "R-PROG-3", refers_to="offer"),
-    R("propose_partial_refund", PROPOSING,            PARTIES,  None,                "R-PART-1", "R-PART-3", "R-REF-4", when=(NO_OPEN_PROPOSAL,)),
-    R("accept_partial_refund", PROPOSING,             PARTIES,  None,                "R-PART-1", "R-PART-2", refers_to="proposal"),
-    R("decline_partial_refund", PROPOSING,            PARTIES,  None,                "R-PART-1", refers_to="proposal"),
-    R("withdraw_partial_refund", PROPOSING,           PARTIES,  None,                "R-PART-1", refers_to="proposal"),
+    R("refuse_offer",       STARTED,                  BUYER,    None,                "R-PROG-3", refers_to="offer"),
+    R("withdraw_offer",     STARTED,                  SELLER,   None,                "R-PROG-3", refers_to="offer"),
+    R("propose_partial_refund", STARTED,              PARTIES,  None,                "R-PART-1", "R-PART-3", "R-REF-4", when=(NO_OPEN_PROPOSAL,)),
+    R("accept_partial_refund", STARTED,               PARTIES,  None,                "R-PART-1", "R-PART-2", refers_to="proposal"),
+    R("decline_partial_refund", STARTED,              PARTIES,  None,                "R-PART-1", refers_to="proposal"),
+    R("withdraw_partial_refund", STARTED,             PARTIES,  None,                "R-PART-1", refers_to="proposal"),
     R("review",             S.COMPLETED,              BUYER,    None,                "R-END-1", "R-END-3", when=(NOT_REVIEWED,)),
     # Timers: a deadline passing fires these by itself (R-TIME-2).
     R(D.ACCEPTANCE,         S.PENDING,                TIMER,    S.CANCELED,          "R-PEND-3"),
     R(D.REVIEW_DECISION,    S.DELIVERED,              TIMER,    S.COMPLETED,         "R-DELIV-4"),
     R(D.BUYER_DECISION,     S.REVISION_REFUSED,       TIMER,    S.COMPLETED,         "R-REF-3"),
     R(D.SELLER_ANSWER,      S.CANCELLATION_REQUESTED, TIMER,    S.CANCELED,          "R-CANC-4", only_if="unanswered_cancellation_cancels"),
-    R(D.OFFER,              ACTIVE,                   TIMER,    None,                "R-PROG-3"),
+    R(D.OFFER,              STARTED,                  TIMER,    None,                "R-PROG-3"),
     R(D.EXPIRY,             ACTIVE,                   TIMER,    S.EXPIRED,           "R-EXP-1", "R-EXP-3"),
 )  # fmt: skip
 
