@@ -208,6 +208,17 @@ class Graph:
     policy: Policy
     machine: Machine = attrs.field(eq=False, repr=False)
     table: dict[tuple[State, str], tuple[Route, ...]] = attrs.field(eq=False, repr=False)
+    #: The command routes leaving each state, for listing what is allowed (derived from ``table``).
+    commands_from: dict[State, tuple[Route, ...]] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        leaving = {
+            state: tuple(
+                r for (source, _), rs in self.table.items() if source is state for r in rs if not r.is_timer
+            )
+            for state in State
+        }
+        object.__setattr__(self, "commands_from", leaving)
 
     def route(self, order: Order, command: Command, now: datetime) -> Route:
         """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
@@ -239,11 +250,8 @@ class Graph:
         """For each role, the actions it may take now (arguments aside)."""
         open_routes = [
             r
-            for (state, _), routes in self.table.items()
-            if state is order.state
-            for r in routes
-            if not r.is_timer
-            and r.holds(order, None, now)
+            for r in self.commands_from[order.state]
+            if r.holds(order, None, now)
             and r.ready(order, now)
             and (r.refers_to != "offer" or order.offers)
             and (r.refers_to != "proposal" or order.proposal is not None)
