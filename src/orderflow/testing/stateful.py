@@ -102,7 +102,7 @@ class OrderMachine(RuleBasedStateMachine):
         return placements()
 
     def on_placement(self, decision: Decision) -> None:
-        """Called once with the placement's decision (the order and its escrow deposit)."""
+        """Called once with the placement's decision (the new order, its OrderPlaced event, notifications)."""
 
     def on_decision(self, decision: Decision) -> None:
         """Called with every decision that changed the order: an accepted command, deadlines that
