@@ -22,7 +22,6 @@ from orderflow import (
     Ledger,
     Money,
     OpenDispute,
-    Option,
     Order,
     OrderflowError,
     Placement,
@@ -37,8 +36,9 @@ from orderflow import (
 )
 from orderflow.domain.effects import Effect, Notification
 from orderflow.domain.events import Event
+from orderflow.example import PAID_AT as PAID_AT  # re-exported for the tests
+from orderflow.example import example_placement
 
-PAID_AT = datetime(2026, 1, 3, 10, 0, tzinfo=timezone.utc)  # a Saturday
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
@@ -64,19 +64,8 @@ def money_effects(decision: Decision) -> set[Effect]:
 
 
 def placement(**changes: Any) -> Placement:
-    """The scenario-format example: 40 + a 10 option + 5 tip + 2.50 fee = 57.50 paid, 3 days."""
-    base = Placement(
-        order_id="o-1",
-        buyer="b-1",
-        seller="s-1",
-        price=eur("40.00"),
-        delivery_days=2,
-        options=(Option("express", eur("10.00"), 1),),
-        tip=eur("5.00"),
-        platform_fee=eur("2.50"),
-        paid_at=PAID_AT,
-    )
-    return attrs.evolve(base, **changes)
+    """The scenario-format example (``orderflow.example``): 57.50 paid, 3 days; ``changes`` apply."""
+    return attrs.evolve(example_placement(), **changes)
 
 
 #: A step of a story: a command, or None for the clock advancing, at a time.

@@ -30,10 +30,11 @@ from .domain.effects import Effect, Notification, SellerStatistics
 from .domain.guidance import Choice, available_actions, if_nobody_acts
 from .domain.money import Money, minor_units
 from .domain.order import Order
-from .domain.placement import Option, Placement, place_order
+from .domain.placement import place_order
 from .domain.policy import COMEUP, Policy
 from .domain.states import Deadline, Role, State
 from .domain.timers import advance
+from .example import example_placement
 
 #: What each action is, in one line (its consequences come from previews, not from here).
 ACTIONS: Mapping[str, str] = {
@@ -381,26 +382,10 @@ def _eur(amount: str) -> Money:
     return Money(amount, "EUR")
 
 
-def placement(policy: Policy = COMEUP) -> Placement:
-    """The example order of the scenario format: 40.00 + a 10.00 option + 5.00 tip + 2.50 fee, EUR."""
-    return Placement(
-        order_id="o-1",
-        buyer="b-1",
-        seller="s-1",
-        price=_eur("40.00"),
-        delivery_days=2,
-        options=(Option("express", _eur("10.00"), 1),),
-        tip=_eur("5.00"),
-        platform_fee=_eur("2.50"),
-        paid_at=_utc("2026-01-03T10:00"),
-        policy=policy,
-    )
-
-
 def representative(state: State, policy: Policy = COMEUP) -> Order:
     """The example order walked along ``PATH`` to ``state``; explain it at its ``updated_at``."""
     if state is State.PENDING:
-        return place_order(placement(policy)).order
+        return place_order(example_placement(policy)).order
     source, command, when = PATH[state]
     order = representative(source, policy)
     if command is None:

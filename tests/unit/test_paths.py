@@ -14,6 +14,7 @@ import attrs
 import pytest
 
 from orderflow import PRESETS, Money, Option, Policy, Role, State, advance, decide, graph_for, place_order
+from orderflow.example import example_placement
 from orderflow.scenario import ActionStep, AdvanceStep, parse
 from orderflow.scenario.emit import duration, policy_json, scenario_json
 from orderflow.testing.paths import (
@@ -22,7 +23,6 @@ from orderflow.testing.paths import (
     Transition,
     cover_states,
     cover_transitions,
-    default_placement,
     table_transitions,
 )
 
@@ -154,7 +154,7 @@ def test_the_shortest_path_to_every_state() -> None:
 
 def test_paths_start_from_any_placement_in_any_currency() -> None:
     yen = attrs.evolve(
-        default_placement(),
+        example_placement(),
         price=Money("4000", "JPY"),
         options=(Option("express", Money("1000", "JPY"), 1),),
         tip=None,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import operator
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
 
@@ -34,10 +34,11 @@ from ..domain.errors import OrderflowError
 from ..domain.events import Event
 from ..domain.money import Money, minor_units
 from ..domain.order import Order
-from ..domain.placement import Option, Placement, place_order
+from ..domain.placement import Placement, place_order
 from ..domain.policy import COMEUP, Policy
 from ..domain.states import TERMINAL, WORKING, Role, State
 from ..domain.timers import advance, next_due
+from ..example import example_placement
 
 #: R-TIME-3, written out from the rule book (not read from the core): each state's deadlines
 #: besides expiry (every one of these states) and each open offer's lapse.
@@ -55,17 +56,7 @@ JUST_AFTER = timedelta(minutes=1)
 #: An extra invariant: given an order and the current instant, a description of what is wrong, or None.
 Invariant = Callable[[Order, datetime], "str | None"]
 
-DEFAULT_PLACEMENT = Placement(
-    order_id="model-check",
-    buyer="buyer",
-    seller="seller",
-    price=Money("40.00", "EUR"),
-    delivery_days=2,
-    options=(Option("express", Money("10.00", "EUR"), 1),),
-    tip=Money("5.00", "EUR"),
-    platform_fee=Money("2.50", "EUR"),
-    paid_at=datetime(2026, 1, 3, 10, 0, tzinfo=timezone.utc),
-)
+DEFAULT_PLACEMENT = example_placement()
 
 
 @attrs.frozen

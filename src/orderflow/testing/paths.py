@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache, lru_cache
 
@@ -27,10 +27,11 @@ from ..domain.errors import OrderflowError
 from ..domain.graph import Graph, Route, graph_for
 from ..domain.money import Money, quantize
 from ..domain.order import Order
-from ..domain.placement import Option, Placement, place_order
+from ..domain.placement import Placement, place_order
 from ..domain.policy import COMEUP, Policy
 from ..domain.states import Deadline, Role, State
 from ..domain.timers import advance
+from ..example import example_placement
 
 HOUR = timedelta(hours=1)
 _STATES = list(State)
@@ -38,26 +39,6 @@ _TEXT: dict[str, object] = {"reason": "generated", "name": "extra", "delivery_da
 _OFFER_ACTIONS = ("accept_offer", "refuse_offer", "withdraw_offer")
 _EARLY = ("delivery", "expiry", "offer")  # the deadlines some set-up must come just before
 _WINDOWS = (Deadline.ACCEPTANCE, Deadline.REVIEW_DECISION, Deadline.SELLER_ANSWER, Deadline.BUYER_DECISION)
-
-
-def default_placement(policy: Policy = COMEUP) -> Placement:
-    """The order the paths start from: 40 + a 10 option + 5 tip + 2.50 fee in EUR, 3 days."""
-
-    def eur(amount: str) -> Money:
-        return Money(amount, "EUR")
-
-    return Placement(
-        order_id="o-1",
-        buyer="b-1",
-        seller="s-1",
-        price=eur("40.00"),
-        delivery_days=2,
-        options=(Option("express", eur("10.00"), 1),),
-        tip=eur("5.00"),
-        platform_fee=eur("2.50"),
-        paid_at=datetime(2026, 1, 3, 10, tzinfo=timezone.utc),
-        policy=policy,
-    )
 
 
 @attrs.frozen
@@ -309,14 +290,14 @@ def _search(placement: Placement) -> _Search:
 
 def cover_states(policy: Policy = COMEUP, placement: Placement | None = None) -> tuple[Path, ...]:
     """The shortest path found to every state the search reaches, in ``State`` order."""
-    search = _search(placement or default_placement(policy))
+    search = _search(placement or example_placement(policy))
     return tuple(search.states[s].path(search.placement, s) for s in State if s in search.states)
 
 
 def cover_transitions(policy: Policy = COMEUP, placement: Placement | None = None) -> Coverage:
     """Paths taking every transition the search reaches, chosen greedily among the shortest path to
     each (most new transitions first, then fewest steps)."""
-    search = _search(placement or default_placement(policy))
+    search = _search(placement or example_placement(policy))
     policy = search.placement.policy
     transitions = table_transitions(policy)
     candidates = [search.first[t].path(search.placement, t) for t in transitions if t in search.first]
