@@ -50,3 +50,12 @@ def test_require_aware_keeps_the_instant_in_utc() -> None:
 def test_require_aware_rejects_naive_and_non_datetimes(value: object) -> None:
     with pytest.raises(InvalidTime):
         require_aware(value)
+
+
+@pytest.mark.parametrize(
+    ("year", "february"),
+    [(2024, 29), (2025, 28), (2100, 28), (2000, 29), (1900, 28)],
+)
+def test_add_months_clamps_to_the_end_of_february_of_leap_and_century_years(year: int, february: int) -> None:
+    end_of_january = datetime(year, 1, 31, 10, tzinfo=timezone.utc)
+    assert add_months(end_of_january, 1) == datetime(year, 2, february, 10, tzinfo=timezone.utc)
