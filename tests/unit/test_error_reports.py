@@ -6,9 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+import attrs
 import pytest
 
 from orderflow import (
+    COMEUP,
     AcceptPartialRefund,
     Close,
     CurrencyMismatch,
@@ -17,6 +19,7 @@ from orderflow import (
     InvalidTransition,
     Money,
     NotAllowed,
+    Notification,
     Option,
     OrderflowError,
     ProposePartialRefund,
@@ -151,3 +154,27 @@ def test_r_money_6_another_currency_is_named() -> None:
     with pytest.raises(CurrencyMismatch) as caught:
         checked_amount(Money("1.00", "USD"), "EUR", cap=Decimal(10), what="price")
     assert str(caught.value) == "price is in USD, the order is in EUR"
+
+
+def test_r_money_1_a_placed_order_keeps_its_parties_and_payment_and_tells_the_seller() -> None:
+    decision = place_order(placement())
+    terms = decision.order.terms
+    assert (terms.order_id, terms.buyer, terms.seller, terms.paid_at) == (
+        "o-1",
+        "b-1",
+        "s-1",
+        at("2026-01-03T10:00"),
+    )
+    assert decision.effects == (Notification(SELLER, "OrderPlaced"),)
+
+
+def test_r_money_6_a_service_price_of_zero_is_refused() -> None:
+    with pytest.raises(InvalidAmount, match="price must be positive"):
+        place_order(placement(price=eur("0.00")))
+
+
+def test_an_order_total_exactly_at_the_cap_is_accepted_and_one_cent_more_is_not() -> None:
+    capped = attrs.evolve(COMEUP, max_amount=Decimal("57.50"))
+    assert place_order(placement(policy=capped)).order.ledger.paid == Decimal("57.50")
+    with pytest.raises(InvalidAmount, match=r"total 57\.51 is over the cap"):
+        place_order(placement(policy=capped, tip=eur("5.01")))
