@@ -140,3 +140,20 @@ def test_seed_seven_days_of_silence_complete_the_order() -> None:
     assert [e for e in decision.effects if isinstance(e, WalletCredit)] == [
         WalletCredit(SELLER, eur("55.00"))
     ]
+
+
+def test_seed_each_choice_says_who_acts_by_when_under_which_rules_and_what_is_still_to_supply() -> None:
+    order = refused_order()
+    close, propose = choices(order, BUYER)["close"], choices(order, SELLER)["propose_partial_refund"]
+    assert (close.role, close.reaches, close.needs, close.args) == (BUYER, State.COMPLETED, (), {})
+    assert close.deadline is not None
+    assert (close.deadline.name, close.deadline.at) == ("buyer_decision", REFUSED + 7 * DAY)
+    assert close.rules == ("R-REF-1",)
+    assert close.preview is not None
+    assert (propose.role, propose.reaches, propose.preview) == (SELLER, State.REVISION_REFUSED, None)
+    assert propose.needs == ("amount", "reason")
+    assert propose.rules == ("R-PART-1", "R-PART-3", "R-REF-4")
+    assert propose.deadline == close.deadline
+    refuse_revision = choices(reach(State.REVISION_REQUESTED, REFUSING).order, SELLER, NOW)["refuse_revision"]
+    assert refuse_revision.needs == ("reason",)
+    assert refuse_revision.preview is not None  # a reason changes no consequence
