@@ -378,10 +378,6 @@ def _utc(text: str) -> datetime:
     return datetime.fromisoformat(f"{text}+00:00")
 
 
-def _eur(amount: str) -> Money:
-    return Money(amount, "EUR")
-
-
 def representative(state: State, policy: Policy = COMEUP) -> Order:
     """The example order walked along ``PATH`` to ``state``; explain it at its ``updated_at``."""
     if state is State.PENDING:
