@@ -1,0 +1,4 @@
+"""Adapters: implementations of ``orderflow.ports`` — storages (memory, SQLite, PostgreSQL) and clocks.
+
+Each storage passes the same contract test suite (``tests/contract``).
+"""
