@@ -177,10 +177,15 @@ def _no_constant(name: str) -> Any:
     raise CodecError(f"{name} is not a JSON number")
 
 
+_DECODER = json.JSONDecoder(
+    parse_constant=_no_constant
+)  # made once: ``json.loads(text, **options)`` makes one a call
+
+
 def loads(text: str) -> Any:
     """The JSON value of ``text``; NaN and Infinity are refused."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise CodecError(f"malformed JSON: {error}") from None
 
