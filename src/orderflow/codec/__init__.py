@@ -13,12 +13,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
+from ..domain.catalogue import EFFECTS, ERRORS, EVENTS
 from ..domain.commands import COMMANDS, Command
 from ..domain.effects import Effect
 from ..domain.errors import OrderflowError, Refusal
 from ..domain.events import SCHEMA_VERSION, Event
 from ..domain.order import Order
-from ..scenario.catalogue import EFFECTS, ERRORS, EVENTS
 from .compiler import LEAVES, CodecError, Decode, Encode, check_keys, class_codec, codec_of, decode_fields
 
 __all__ = [
