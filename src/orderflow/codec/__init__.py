@@ -177,9 +177,8 @@ def _no_constant(name: str) -> Any:
     raise CodecError(f"{name} is not a JSON number")
 
 
-_DECODER = json.JSONDecoder(
-    parse_constant=_no_constant
-)  # made once: ``json.loads(text, **options)`` makes one a call
+#: Made once: ``json.loads(text, **options)`` builds a new decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 
 def loads(text: str) -> Any:
