@@ -1,0 +1,6 @@
+"""``orderflow.simulation``: many orders' lives on a virtual clock, driven by the real core.
+
+``simulate(Setup(...))`` runs a discrete-event simulation of a marketplace (arrivals, sellers and
+buyers behaving by ``Behaviour``, a ``Policy``) and returns a ``Run``; ``report(run)`` sums it up
+as JSON-ready data, ``text(...)`` as a terminal table. See docs/simulation.md.
+"""
