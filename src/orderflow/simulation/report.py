@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
+from ..domain.dates import DAY
 from ..domain.policy import PRESETS, Policy
 from ..domain.states import TERMINAL, State
 from .engine import Run
@@ -38,10 +40,21 @@ def policy_changes(policy: Policy) -> dict[str, str]:
     if preset is None:
         return {}
     return {
-        field.name: str(getattr(policy, field.name))
+        field.name: _setting(getattr(policy, field.name))
         for field in attrs.fields(Policy)
         if getattr(policy, field.name) != getattr(preset, field.name)
     }
+
+
+def _setting(value: object) -> str:
+    return f"{value / DAY:g} days" if isinstance(value, timedelta) else str(value)
+
+
+def title(data: Report) -> str:
+    """A report's name: its policy and the settings changed in it."""
+    changes = ", ".join(f"{key}={value}" for key, value in data["setup"]["policy_changes"].items())
+    policy: str = data["setup"]["policy"]
+    return policy + (f" ({changes})" if changes else "")
 
 
 def report(run: Run) -> Report:
@@ -91,6 +104,7 @@ def report(run: Run) -> Report:
             "discrepancy": str(tally.paid_in - accounted),
         },
         "hours_to_close": {f"p{q}": hours.percentile(q / 100) for q in (50, 90, 99)},
+        "ended_by_days_to_close": _by_day(hours.counts),
         "rates": {
             "cancellation_percent": _percent(tally.ended["canceled"], ended),
             "dispute_percent": _percent(tally.events["DisputeOpened"], tally.placed),
@@ -110,6 +124,14 @@ def report(run: Run) -> Report:
         "deadlines_fired": _sorted(tally.fired),
         "events": _sorted(tally.events),
     }
+
+
+def _by_day(hourly: list[int]) -> list[int]:
+    """Orders ended per day since payment (the last bin: 200 days or more), trailing zeros cut."""
+    days = [sum(hourly[day : day + 24]) for day in range(0, len(hourly) - 1, 24)] + [hourly[-1]]
+    while days and not days[-1]:
+        days.pop()
+    return days
 
 
 def _outcomes(actions: Counter[str]) -> dict[str, int]:
@@ -138,11 +160,10 @@ def _counts(mapping: Mapping[str, int]) -> Rows:
 
 def _sections(data: Report) -> list[tuple[str, Rows]]:
     setup, orders, money = data["setup"], data["orders"], data["money"]
-    changes = ", ".join(f"{k}={v}" for k, v in setup["policy_changes"].items())
     conserved = "holds to the cent" if money["conserved"] else f"BROKEN by {money['discrepancy']}"
     return [
         ("setup", [
-            ("policy", setup["policy"] + (f" ({changes})" if changes else "")),
+            ("policy", title(data)),
             ("seed", str(setup["seed"])),
             ("arrivals", setup["arrivals"]),
             ("sellers / buyers", f"{setup['sellers']:,} / {setup['buyers']:,}"),
