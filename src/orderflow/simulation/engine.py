@@ -28,6 +28,7 @@ from ..domain.money import Money, minor_units, zero
 from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, Policy
 from ..domain.timers import advance, next_due
+from ..stats import SellerStats
 from .actors import Actors, Live
 from .behaviour import Behaviour
 from .draws import Draws, stream_seed
@@ -61,6 +62,7 @@ class Run:
     tally: Tally = attrs.field(eq=False)
     unfinished: tuple[Live, ...] = attrs.field(eq=False)
     population: Population = attrs.field(eq=False)
+    stats: SellerStats = attrs.field(eq=False)
     clock: datetime  # the last instant simulated (the horizon, if one was set and reached)
 
 
@@ -73,6 +75,7 @@ class Engine:
         self.actors = Actors(behaviour)
         self.population = Population(setup.seed, behaviour.seller, behaviour.buyer)
         self.tally = Tally(zero(market.currency))
+        self.stats = SellerStats(setup.policy)
         self.live: dict[int, Live] = {}
         self.heap: list[tuple[datetime, int, Live | Arrival]] = []
         self.sequence = itertools.count()
@@ -99,7 +102,7 @@ class Engine:
                 self._next_arrival(arrivals)
         if horizon is not None:
             clock = horizon
-        return Run(self.setup, self.tally, tuple(self.live.values()), self.population, clock)
+        return Run(self.setup, self.tally, tuple(self.live.values()), self.population, self.stats, clock)
 
     def _next_arrival(self, arrivals: Iterator[Arrival]) -> None:
         arrival = next(arrivals, None)
@@ -178,6 +181,7 @@ class Engine:
         live.excluded = frozenset()
         if order.is_terminal:
             self.tally.ended_order(order)
+            self.stats.observe(decision)  # the seller-statistics effect comes with the end only
             del self.live[live.index]
             return
         self._schedule(live, now)

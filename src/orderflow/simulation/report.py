@@ -9,8 +9,9 @@ each (``--compare-policy``). Key order is fixed, so the JSON of a run is reprodu
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -118,11 +119,36 @@ def report(run: Run) -> Report:
             "refused": tally.events["RevisionRefused"],
             "ended_orders_by_count": {("5+" if n == 5 else str(n)): tally.revisions[n] for n in range(6)},
         },
+        "seller_statistics": seller_statistics(run),
         "disputes": {"opened_by": _sorted(tally.disputes_by), "outcomes": _outcomes(tally.actions)},
         "actions": _sorted(tally.actions),
         "rejected_actions": _sorted(tally.rejected),
         "deadlines_fired": _sorted(tally.fired),
         "events": _sorted(tally.events),
+    }
+
+
+def _percentiles(values: list[Decimal]) -> dict[str, str | None]:
+    """Nearest-rank p10, p50 and p90 of ``values``."""
+    ranked = sorted(values)
+    return {
+        f"p{q}": str(ranked[max(math.ceil(q / 100 * len(ranked)) - 1, 0)]) if ranked else None
+        for q in (10, 50, 90)
+    }
+
+
+def seller_statistics(run: Run) -> Report:
+    """The sellers' rates at the end of the run (R-STAT-1): how they spread over the sellers shown,
+    and how many are hidden for want of completed orders."""
+    rates = [run.stats.rates(seller, run.clock) for seller in run.stats.sellers()]
+    shown = [r for r in rates if r.shown]
+    return {
+        "sellers": len(rates),
+        "shown": len(shown),
+        "hidden": len(rates) - len(shown),
+        "completion": _percentiles([r.completion for r in shown if r.completion is not None]),
+        "on_time": _percentiles([r.on_time for r in shown if r.on_time is not None]),
+        "acceptance": _percentiles([r.acceptance for r in shown if r.acceptance is not None]),
     }
 
 
@@ -156,6 +182,16 @@ def _money(data: Report, key: str) -> str:
 
 def _counts(mapping: Mapping[str, int]) -> Rows:
     return [(key, f"{value:,}") for key, value in mapping.items()]
+
+
+def _seller_rows(data: Report) -> Rows:
+    rows = [("sellers shown / hidden", f"{data['shown']:,} / {data['hidden']:,}")]
+    for rate in ("completion", "on_time", "acceptance"):
+        spread = data[rate]
+        rows.append(
+            (f"{rate.replace('_', '-')} rate p10 / p50 / p90", " / ".join(str(spread[p]) for p in spread))
+        )
+    return rows
 
 
 def _sections(data: Report) -> list[tuple[str, Rows]]:
@@ -202,19 +238,11 @@ def _sections(data: Report) -> list[tuple[str, Rows]]:
         ]),
         ("disputes opened by", _counts(data["disputes"]["opened_by"])),
         ("mediators' outcomes", _counts(data["disputes"]["outcomes"])),
-        *_extra_sections(data),
+        ("seller statistics", _seller_rows(data["seller_statistics"])),
         ("actions taken", _counts(data["actions"])),
         ("planned actions the core refused", _counts(data["rejected_actions"])),
         ("deadlines that fired", _counts(data["deadlines_fired"])),
     ]  # fmt: skip
-
-
-#: Sections other modules add to the table (the seller statistics), by report key.
-EXTRA_SECTIONS: dict[str, Callable[[Report], list[tuple[str, Rows]]]] = {}
-
-
-def _extra_sections(data: Report) -> list[tuple[str, Rows]]:
-    return [section for key, render in EXTRA_SECTIONS.items() if key in data for section in render(data)]
 
 
 def text(reports: Sequence[Report], titles: Sequence[str] = ()) -> str:
