@@ -111,8 +111,7 @@ def _build(cls: type, values: Mapping[str, Any], section: str) -> Any:
 def _value(default: object, value: object, key: str) -> object:
     """``value`` in the type of the setting whose default is ``default``."""
     if isinstance(default, Delay):
-        delay = _table(value, key)
-        return _build(Delay, delay, key)
+        return _build(Delay, {**attrs.asdict(default), **_table(value, key)}, key)  # unset: as the default
     if isinstance(default, tuple):
         if not isinstance(value, list):
             raise InvalidBehaviour(key, f"must be a list, not {value!r}")
