@@ -7,6 +7,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -18,7 +19,7 @@ from orderflow.simulation.engine import Engine
 from orderflow.simulation.population import poisson_arrivals
 
 
-def _setup(orders: int = 1000, seed: int = 5, **changes: object) -> Setup:
+def _setup(orders: int = 1000, seed: int = 5, **changes: Any) -> Setup:
     settings = config.parse({}, {"market.orders": orders, **changes})
     policy = settings.policy(COMEUP)
     return Setup(seed=seed, market=settings.market, behaviour=settings.behaviour, policy=policy)
