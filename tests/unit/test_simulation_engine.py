@@ -103,7 +103,7 @@ def test_at_the_horizon_only_unfinished_orders_are_alive_and_each_is_active_or_f
 
 
 def test_planned_actions_the_core_refuses_are_dropped_and_replanned() -> None:
-    capped = {
+    capped: dict[str, Any] = {
         "buyer.revision_probability": 1.0,
         "buyer.repeat_revision_probability": 1.0,
         "policy.revision_cap": 1,
