@@ -104,7 +104,10 @@ def report(run: Run) -> Report:
             "conserved": tally.paid_in == accounted,
             "discrepancy": str(tally.paid_in - accounted),
         },
-        "hours_to_close": {f"p{q}": hours.percentile(q / 100) for q in (50, 90, 99)},
+        "hours_to_close": {
+            **{f"p{q}": hours.percentile(q / 100) for q in (50, 90, 99)},
+            "mean": hours.mean,
+        },
         "ended_by_days_to_close": _by_day(hours.counts),
         "rates": {
             "cancellation_percent": _percent(tally.ended["canceled"], ended),
@@ -173,7 +176,7 @@ Rows = list[tuple[str, str]]
 def _hours(value: float | None) -> str:
     if value is None:
         return "-"
-    return "over 200 days" if value == float("inf") else f"≤ {value:.0f} h ({value / 24:.1f} d)"
+    return "over 200 days" if value == float("inf") else f"{value:.0f} h ({value / 24:.1f} d)"
 
 
 def _money(data: Report, key: str) -> str:
@@ -224,7 +227,9 @@ def _sections(data: Report) -> list[tuple[str, Rows]]:
             ("platform revenue", _money(data, "platform_revenue")),
             ("conservation (R-MONEY-5)", conserved),
         ]),
-        ("time from payment to end", [(p, _hours(v)) for p, v in data["hours_to_close"].items()]),
+        ("time from payment to end", [
+            (f"{p} (bin edge)" if p != "mean" else p, _hours(v)) for p, v in data["hours_to_close"].items()
+        ]),
         ("rates", [
             ("orders canceled", f"{data['rates']['cancellation_percent']:.2f} %"),
             ("disputes per 100 orders", f"{data['rates']['dispute_percent']:.2f}"),

@@ -20,16 +20,22 @@ from ..domain.order import Order
 class Histogram:
     """Counts in fixed-width bins from 0, plus one overflow bin; percentiles from the bins."""
 
-    __slots__ = ("counts", "total", "width")
+    __slots__ = ("counts", "sum", "total", "width")
 
     def __init__(self, width: float, bins: int) -> None:
         self.width = width
         self.counts = [0] * (bins + 1)
         self.total = 0
+        self.sum = 0.0  # of the values themselves, for the mean
 
     def add(self, value: float) -> None:
         self.counts[min(int(value / self.width), len(self.counts) - 1)] += 1
         self.total += 1
+        self.sum += value
+
+    @property
+    def mean(self) -> float | None:
+        return round(self.sum / self.total, 1) if self.total else None
 
     def percentile(self, fraction: float) -> float | None:
         """The upper edge of the bin holding the ``fraction`` quantile (None when empty, and
