@@ -53,7 +53,7 @@ def test_compared_policies_share_arrivals_and_parties() -> None:
 
 def test_money_is_conserved_to_the_cent_over_a_large_run_with_escrow_left_at_the_horizon() -> None:
     started = time.perf_counter()
-    setup = attrs.evolve(_setup(orders=12_000, seed=11, **{"market.rate_per_day": 2000}), horizon_days=5.5)
+    setup = attrs.evolve(_setup(orders=12_000, seed=11, **{"market.rate_per_day": 2000}), horizon_days=4)
     data = report(simulate(setup))
     money = data["money"]
     assert data["orders"]["unfinished"] > 0
@@ -62,7 +62,7 @@ def test_money_is_conserved_to_the_cent_over_a_large_run_with_escrow_left_at_the
     assert Decimal(money["paid_in"]) == sum(Decimal(money[a]) for a in accounts)
     assert money["conserved"] is True
     assert money["discrepancy"] == "0.00"
-    assert data["orders"]["placed"] > 10_000
+    assert data["orders"]["placed"] > 7_000
     print(f"{data['orders']['placed']:,} orders in {time.perf_counter() - started:.2f} s")
 
 
