@@ -134,3 +134,9 @@ def test_poisson_arrivals_follow_the_rate_and_favour_popular_sellers() -> None:
     sellers = Counter(a.seller for a in arrivals)
     assert sellers.most_common(1)[0][0] == "seller-00001"  # Zipf: the first seller is the most popular
     assert all(Decimal(5) <= a.price and a.delivery_days in market.delivery_days for a in arrivals)
+
+
+def test_progress_hears_of_every_order_placed() -> None:
+    heard: list[int] = []
+    simulate(_setup(orders=2500), heard.append)
+    assert heard == [1000, 1000, 500]

@@ -102,6 +102,8 @@ class Engine:
                 self._next_arrival(arrivals)
         if horizon is not None:
             clock = horizon
+        if self.progress is not None and self.tally.placed % 1000:
+            self.progress(self.tally.placed % 1000)
         return Run(self.setup, self.tally, tuple(self.live.values()), self.population, self.stats, clock)
 
     def _next_arrival(self, arrivals: Iterator[Arrival]) -> None:
@@ -196,5 +198,6 @@ class Engine:
 
 
 def simulate(setup: Setup, progress: Callable[[int], None] | None = None) -> Run:
-    """Run the simulation ``setup`` describes; ``progress`` hears of every 1,000 orders placed."""
+    """Run the simulation ``setup`` describes; ``progress(n)`` hears of every 1,000 orders placed
+    (and of the last ones)."""
     return Engine(setup, progress).run()
