@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import demo, diagram, explain, scenario
+from . import demo, diagram, explain, scenario, simulate
 
-SUBCOMMANDS = (demo, scenario, explain, diagram)
+SUBCOMMANDS = (simulate, demo, scenario, explain, diagram)
 
 
 def parser() -> argparse.ArgumentParser:

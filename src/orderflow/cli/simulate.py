@@ -1,0 +1,163 @@
+"""``orderflow simulate``: a marketplace's orders on a virtual clock, summed up as a report.
+
+Runs ``orderflow.simulation`` with its embedded defaults (10,000 orders, about 500 a day) or a
+behaviour file, optionally next to a second policy (``--compare-policy``: the same seeded
+population, arrivals and draws), and prints the report as a table or JSON. A progress bar
+(``tqdm``, from the ``simulation`` extra) shows on a terminal's stderr, never with ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import attrs
+
+from ..domain.errors import OrderflowError
+from ..domain.policy import PRESETS
+from ..simulation import config
+from ..simulation.engine import Setup, simulate
+from ..simulation.report import Report, report, text, title
+
+EXAMPLES = """\
+examples:
+  orderflow simulate                                  # 10,000 orders under comeup
+  orderflow simulate --orders 2000 --seed 7 --json
+  orderflow simulate --set policy.review_decision_window=3 --compare-policy comeup
+  orderflow simulate --behaviour market.toml --horizon 60 --charts charts/
+
+--set KEY=VALUE changes one setting of the behaviour file's format (docs/simulation.md), e.g.
+seller.refuse_revision_probability=0.3 or policy.revision_cap=2 (durations in days). Policy
+settings apply to --policy only, so --compare-policy with the same preset shows their effect.
+exit status: 0 done; 1 money was not conserved (a bug); 2 usage error (bad option, bad file,
+--charts without matplotlib).
+"""
+
+
+class UsageError(Exception):
+    """A bad command line: reported in one line on stderr, exit status 2."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``simulate`` to the command line."""
+    command = subparsers.add_parser(
+        "simulate",
+        help="simulate many orders on a virtual clock and report what happened",
+        description="Simulate a marketplace: orders arrive, sellers and buyers act by their behaviour, "
+        "deadlines fire; report outcomes, money, times, rates and seller statistics.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.add_argument("--orders", type=int, metavar="N", help="orders to place (default 10000)")
+    command.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
+    command.add_argument("--horizon", type=float, metavar="DAYS", help="stop the clock after DAYS days")
+    command.add_argument("--policy", choices=list(PRESETS), default="comeup", help="policy preset")
+    command.add_argument("--compare-policy", choices=list(PRESETS), metavar="NAME", help="a second preset")
+    command.add_argument("--behaviour", type=Path, metavar="FILE", help="a .json or .toml settings file")
+    command.add_argument("--arrivals", type=Path, metavar="FILE", help="a CSV file of arrival instants")
+    command.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="change one setting (repeatable)"
+    )
+    command.add_argument("--json", action="store_true", help="print the report as JSON")
+    command.add_argument("--output", type=Path, metavar="FILE", help="write the report to FILE")
+    command.add_argument("--charts", type=Path, metavar="DIR", help="write PNG charts to DIR (matplotlib)")
+    command.set_defaults(run=_command)
+
+
+def _setting(text: str) -> tuple[str, object]:
+    key, equals, value = text.partition("=")
+    if not equals or not key:
+        raise UsageError(f"--set {text!r}: expected KEY=VALUE")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value  # a bare word: a string
+
+
+def _setups(arguments: argparse.Namespace) -> list[Setup]:
+    if arguments.orders is not None and arguments.orders < 1:
+        raise UsageError("--orders must be at least 1")
+    if arguments.horizon is not None and not arguments.horizon > 0:
+        raise UsageError("--horizon must be a positive number of days")
+    overrides = dict(_setting(item) for item in arguments.set)
+    if arguments.orders is not None:
+        overrides["market.orders"] = arguments.orders
+    settings = (
+        config.load(arguments.behaviour, overrides)
+        if arguments.behaviour is not None
+        else config.parse({}, overrides)
+    )
+    setup = Setup(
+        seed=arguments.seed,
+        market=settings.market,
+        behaviour=settings.behaviour,
+        policy=settings.policy(PRESETS[arguments.policy]),
+        horizon_days=arguments.horizon,
+        arrivals=arguments.arrivals,
+    )
+    if arguments.compare_policy is None:
+        return [setup]
+    return [setup, attrs.evolve(setup, policy=PRESETS[arguments.compare_policy])]
+
+
+@contextmanager
+def _progress(total: int, show: bool) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm bar on stderr when asked for and tqdm is installed; else no bar."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        show = False
+    if not show:
+        yield None
+        return
+    with tqdm(total=total, unit="order", file=sys.stderr, unit_scale=True) as bar:
+        yield bar.update
+
+
+def _command(arguments: argparse.Namespace) -> int:
+    try:
+        setups = _setups(arguments)
+        if arguments.charts is not None:
+            from ..simulation.charts import check_available
+
+            check_available()
+        show = sys.stderr.isatty() and not arguments.json
+        reports = []
+        with _progress(sum(s.market.orders for s in setups), show) as progress:
+            for setup in setups:
+                reports.append(report(simulate(setup, progress)))
+        if arguments.charts is not None:
+            from ..simulation.charts import write_charts
+
+            write_charts(reports, [title(r) for r in reports], arguments.charts)
+    except (UsageError, OrderflowError, ImportError) as error:
+        print(f"orderflow simulate: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"orderflow simulate: error: {error.filename}: {error.strerror}", file=sys.stderr)
+        return 2
+    output = _render(reports, arguments.json)
+    if arguments.output is not None:
+        try:
+            arguments.output.write_text(output + "\n", encoding="utf-8")
+        except OSError as error:
+            print(f"orderflow simulate: error: {error.filename}: {error.strerror}", file=sys.stderr)
+            return 2
+    else:
+        print(output)
+    broken = [title(r) for r in reports if not r["money"]["conserved"]]
+    if broken:
+        print(f"orderflow simulate: money was not conserved under {', '.join(broken)}", file=sys.stderr)
+    return 1 if broken else 0
+
+
+def _render(reports: list[Report], as_json: bool) -> str:
+    if as_json:
+        data = reports[0] if len(reports) == 1 else {"compared": reports}
+        return json.dumps(data, indent=2)
+    titles = [title(r) for r in reports] if len(reports) > 1 else []
+    return text(reports, titles)

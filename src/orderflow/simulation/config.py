@@ -1,0 +1,159 @@
+"""Simulation settings from a JSON or TOML file (or ``--set`` options), strictly validated.
+
+A file has up to five sections: ``market`` (``population.Market``), ``seller``, ``buyer`` and
+``mediator`` (``behaviour``), and ``policy`` (overrides of the preset's settings; durations in
+days, ``revision_cap = "none"`` for no cap). Delays are tables ``{median_hours, spread}``. Every
+unknown key and every bad value is an ``InvalidBehaviour`` naming the key, e.g.
+``seller.accept_probability: must be a probability from 0 to 1, not 1.5``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..domain.errors import InvalidArgument
+from ..domain.policy import Policy
+from .behaviour import Behaviour, BuyerBehaviour, Delay, InvalidBehaviour, MediatorBehaviour, SellerBehaviour
+from .population import Market
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the simulation extra installs tomli
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
+_SECTIONS: dict[str, type] = {
+    "market": Market,
+    "seller": SellerBehaviour,
+    "buyer": BuyerBehaviour,
+    "mediator": MediatorBehaviour,
+}
+#: Policy settings a simulation may not change: its identity, and reminders (which the
+#: simulation does not model).
+_FIXED_POLICY = ("name", "version", "reminders")
+
+
+@attrs.frozen
+class Config:
+    """Loaded settings: the market, the parties' behaviour and the policy overrides."""
+
+    market: Market = attrs.field(factory=Market)
+    behaviour: Behaviour = attrs.field(factory=Behaviour)
+    policy_overrides: tuple[tuple[str, Any], ...] = ()
+
+    def policy(self, base: Policy) -> Policy:
+        """``base`` with the overrides applied."""
+        changes: dict[str, Any] = dict(self.policy_overrides)
+        return attrs.evolve(base, **changes) if changes else base
+
+
+def load(path: Path, overrides: Mapping[str, object] | None = None) -> Config:
+    """The settings of a ``.json`` or ``.toml`` file, then ``overrides`` (dotted keys)."""
+    try:
+        if path.suffix == ".json":
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        elif path.suffix == ".toml":
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        else:
+            raise InvalidBehaviour("file", f"{path}: a behaviour file ends in .json or .toml")
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InvalidBehaviour("file", f"{path}: {error}") from None
+    return parse(raw, overrides)
+
+
+def parse(raw: object, overrides: Mapping[str, object] | None = None) -> Config:
+    """The settings of a mapping of sections, then ``overrides`` (``{"seller.x": 0.5}``)."""
+    sections = _table(raw, "file")
+    sections = {name: dict(_table(body, name)) for name, body in sections.items()}
+    for dotted, value in (overrides or {}).items():
+        *path, last = dotted.split(".")
+        if not path:
+            raise InvalidBehaviour(dotted, "name a setting as section.key, e.g. seller.accept_probability")
+        target = sections.setdefault(path[0], {})
+        for part in path[1:]:
+            target = target.setdefault(part, {})
+        target[last] = value
+    unknown = sorted(set(sections) - {*_SECTIONS, "policy"})
+    if unknown:
+        raise InvalidBehaviour(unknown[0], f"unknown section; one of {[*_SECTIONS, 'policy']}")
+    built = {name: _build(cls, sections.get(name, {}), name) for name, cls in _SECTIONS.items()}
+    behaviour = Behaviour(built["seller"], built["buyer"], built["mediator"])
+    return Config(built["market"], behaviour, _policy_overrides(sections.get("policy", {})))
+
+
+def _table(value: object, key: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidBehaviour(key, f"must be a table of settings, not {value!r}")
+    return value
+
+
+def _build(cls: type, values: Mapping[str, Any], section: str) -> Any:
+    fields = {field.name: field for field in attrs.fields(cls)}
+    arguments: dict[str, Any] = {}
+    for key, value in values.items():
+        field = fields.get(key)
+        if field is None:
+            raise InvalidBehaviour(f"{section}.{key}", f"unknown setting; one of {sorted(fields)}")
+        arguments[key] = _value(field.default, value, f"{section}.{key}")
+    try:
+        return cls(**arguments)
+    except InvalidBehaviour as error:
+        raise InvalidBehaviour(f"{section}.{error.key}", str(error).split(": ", 1)[1]) from None
+
+
+def _value(default: object, value: object, key: str) -> object:
+    """``value`` in the type of the setting whose default is ``default``."""
+    if isinstance(default, Delay):
+        return _build(Delay, {**attrs.asdict(default), **_table(value, key)}, key)  # unset: as the default
+    if isinstance(default, tuple):
+        if not isinstance(value, list):
+            raise InvalidBehaviour(key, f"must be a list, not {value!r}")
+        return tuple(value)
+    if isinstance(default, datetime):
+        try:
+            return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidBehaviour(
+                key, f"must be an ISO 8601 instant with an offset, not {value!r}"
+            ) from None
+    return value
+
+
+def _policy_overrides(values: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    fields = {f.name: f for f in attrs.fields(Policy) if f.name not in _FIXED_POLICY}
+    overrides: list[tuple[str, Any]] = []
+    for key, value in sorted(values.items()):
+        field = fields.get(key)
+        if field is None:
+            raise InvalidBehaviour(f"policy.{key}", f"unknown or fixed setting; one of {sorted(fields)}")
+        overrides.append((key, _policy_value(field.default, value, f"policy.{key}")))
+    try:
+        checked: dict[str, Any] = dict(overrides)
+        attrs.evolve(Policy(name="check", version=1), **checked)
+    except InvalidArgument as error:
+        key = next((k for k, _ in overrides if f".{k} " in str(error)), overrides[0][0])
+        raise InvalidBehaviour(f"policy.{key}", str(error)) from None
+    return tuple(overrides)
+
+
+def _policy_value(default: object, value: object, key: str) -> object:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(default, timedelta):
+        if not number or not value > 0:  # type: ignore[operator]
+            raise InvalidBehaviour(key, f"must be a positive number of days, not {value!r}")
+        return timedelta(days=value)  # type: ignore[arg-type]
+    if isinstance(default, Decimal):
+        try:
+            return Decimal(str(value)) if number or isinstance(value, str) else None
+        except InvalidOperation:
+            raise InvalidBehaviour(key, f"must be a decimal number, not {value!r}") from None
+    if default is None and value == "none":  # revision_cap: no cap
+        return None
+    return value

@@ -1,0 +1,203 @@
+"""The discrete-event loop: a heap of instants on a virtual clock, driving the real core.
+
+Theory of operation. The heap holds ``(instant, sequence, item)``: the next arrival, and one
+entry per live order, at the earlier of its next deadline (``next_due``) and the action its
+parties planned (``actors``). Only an order's own entry ever changes it, so an entry is never
+stale. Waking an order either ``advance``s it to its deadline or ``decide``s the planned command;
+a command the core rejects (the typed errors) is dropped and the parties plan again without it.
+A terminal order is counted and forgotten at once: memory follows the orders alive, and the
+totals are counters (``tally``). Nothing sleeps and no wall clock is read; every draw comes from
+seeded generators, so a run is a pure function of its ``Setup``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import attrs
+
+from ..domain.decide import decide
+from ..domain.decision import Decision
+from ..domain.errors import OrderflowError
+from ..domain.money import Money, minor_units, zero
+from ..domain.placement import Option, Placement, place_order
+from ..domain.policy import COMEUP, Policy
+from ..domain.timers import advance, next_due
+from ..stats import SellerStats
+from .actors import Actors, Live
+from .behaviour import Behaviour
+from .draws import Draws, stream_seed
+from .population import Arrival, Market, Population, file_arrivals, poisson_arrivals
+from .tally import Tally
+
+
+@attrs.frozen
+class Setup:
+    """Everything a run depends on: the same setup gives the same run, bit for bit."""
+
+    seed: int = 0
+    market: Market = attrs.field(factory=Market)
+    behaviour: Behaviour = attrs.field(factory=Behaviour)
+    policy: Policy = COMEUP
+    #: Stop the clock this many days after the market's start (None: run until every order ends).
+    horizon_days: float | None = None
+    #: A CSV file of arrivals instead of Poisson ones (``population.file_arrivals``).
+    arrivals: Path | None = None
+
+    @property
+    def horizon(self) -> datetime | None:
+        return None if self.horizon_days is None else self.market.start + timedelta(days=self.horizon_days)
+
+
+@attrs.frozen
+class Run:
+    """What a finished run leaves: its totals, the orders still alive, the parties met."""
+
+    setup: Setup
+    tally: Tally = attrs.field(eq=False)
+    unfinished: tuple[Live, ...] = attrs.field(eq=False)
+    population: Population = attrs.field(eq=False)
+    stats: SellerStats = attrs.field(eq=False)
+    clock: datetime  # the last instant simulated (the horizon, if one was set and reached)
+
+
+class Engine:
+    """One simulation run; ``run()`` once."""
+
+    def __init__(self, setup: Setup, progress: Callable[[int], None] | None = None) -> None:
+        self.setup, self.progress = setup, progress
+        market, behaviour = setup.market, setup.behaviour
+        self.actors = Actors(behaviour)
+        self.population = Population(setup.seed, behaviour.seller, behaviour.buyer)
+        self.tally = Tally(zero(market.currency))
+        self.stats = SellerStats(setup.policy)
+        self.live: dict[int, Live] = {}
+        self.heap: list[tuple[datetime, int, Live | Arrival]] = []
+        self.sequence = itertools.count()
+        self._cent = Decimal(1).scaleb(-minor_units(market.currency))
+        self._prices_made: dict[Decimal, tuple[Money, tuple[Option], Money]] = {}
+
+    def arrivals(self) -> Iterator[Arrival]:
+        setup = self.setup
+        if setup.arrivals is not None:
+            return file_arrivals(setup.arrivals, setup.market, setup.seed)
+        return poisson_arrivals(setup.market, setup.seed)
+
+    def run(self) -> Run:
+        horizon, heap, pop = self.setup.horizon, self.heap, heapq.heappop
+        arrivals = self.arrivals()
+        self._next_arrival(arrivals)
+        clock = self.setup.market.start
+        while heap and (horizon is None or heap[0][0] <= horizon):
+            clock, _, item = pop(heap)
+            if isinstance(item, Live):
+                self._wake(item)
+            else:
+                self._place(item)
+                self._next_arrival(arrivals)
+        if horizon is not None:
+            clock = horizon
+        if self.progress is not None and self.tally.placed % 1000:
+            self.progress(self.tally.placed % 1000)
+        return Run(self.setup, self.tally, tuple(self.live.values()), self.population, self.stats, clock)
+
+    def _next_arrival(self, arrivals: Iterator[Arrival]) -> None:
+        arrival = next(arrivals, None)
+        if arrival is not None:
+            heapq.heappush(self.heap, (arrival.at, next(self.sequence), arrival))
+
+    def _prices(self, price: Decimal) -> tuple[Money, tuple[Option], Money]:
+        """The price, an option (a third of it, one more day) and a tip (a tenth), made once per
+        price: they are immutable values."""
+        found = self._prices_made.get(price)
+        if found is None:
+            currency, cent = self.setup.market.currency, self._cent
+
+            def money(amount: Decimal) -> Money:
+                return Money(max(amount.quantize(cent, ROUND_HALF_UP), cent), currency)
+
+            option = (Option("extra", money(price / 3), 1),)
+            found = self._prices_made[price] = (money(price), option, money(price / 10))
+        return found
+
+    def _place(self, arrival: Arrival) -> None:
+        setup, tally = self.setup, self.tally
+        index = tally.placed
+        draws = Draws(stream_seed(setup.seed, index))
+        buyer = self.population.buyer(arrival.buyer)
+        price, option, tip = self._prices(arrival.price)
+        options = option if draws.chance(setup.behaviour.buyer.option_probability) else ()
+        base = price.amount + sum(o.price.amount for o in options)
+        fee = (base * setup.policy.fee_rate).quantize(self._cent, ROUND_HALF_UP)
+        placed = place_order(
+            Placement(
+                order_id=f"o{index}",
+                buyer=arrival.buyer,
+                seller=arrival.seller,
+                price=price,
+                delivery_days=arrival.delivery_days,
+                paid_at=arrival.at,
+                options=options,
+                tip=tip if draws.chance(setup.behaviour.buyer.tip_probability) else None,
+                platform_fee=Money(fee, price.currency),
+                policy=setup.policy,
+            )
+        )
+        tally.placed_order(placed)
+        live = Live(index, placed.order, draws, self.population.seller(arrival.seller), buyer)
+        self.live[index] = live
+        if len(self.live) > tally.peak_live:
+            tally.peak_live = len(self.live)
+        if self.progress is not None and tally.placed % 1000 == 0:
+            self.progress(1000)
+        self._schedule(live, arrival.at)
+
+    def _wake(self, live: Live) -> None:
+        plan, due = live.plan, live.due
+        if due is not None and (plan is None or due <= plan[0]):
+            self._apply(live, advance(live.order, due), due)
+            return
+        assert plan is not None  # an order is only in the heap with a deadline or a plan
+        at, key, command = plan
+        try:
+            decision = decide(live.order, command, at)
+        except OrderflowError as error:  # the order moved on, or the core forbids it here
+            self.tally.rejected[key] += 1
+            if error.advanced is None:
+                live.excluded |= {key}
+                self._schedule(live, at)
+            else:
+                self._apply(live, error.advanced, at)
+            return
+        self.tally.actions[key] += 1
+        self._apply(live, decision, at)
+
+    def _apply(self, live: Live, decision: Decision, now: datetime) -> None:
+        self.tally.decision(decision)
+        order = live.order = decision.order
+        live.excluded = frozenset()
+        if order.is_terminal:
+            self.tally.ended_order(order)
+            self.stats.observe(decision)  # the seller-statistics effect comes with the end only
+            del self.live[live.index]
+            return
+        self._schedule(live, now)
+
+    def _schedule(self, live: Live, now: datetime) -> None:
+        due = next_due(live.order)
+        live.due = None if due is None else due.at
+        plan = live.plan = self.actors.plan(live, now)
+        wake = live.due if plan is None or (live.due is not None and live.due <= plan[0]) else plan[0]
+        if wake is not None:  # else the order waits for nothing: it stays alive, unfinished
+            heapq.heappush(self.heap, (wake, next(self.sequence), live))
+
+
+def simulate(setup: Setup, progress: Callable[[int], None] | None = None) -> Run:
+    """Run the simulation ``setup`` describes; ``progress(n)`` hears of every 1,000 orders placed
+    (and of the last ones)."""
+    return Engine(setup, progress).run()

@@ -1,0 +1,228 @@
+"""Who trades and when: the market's settings, each party's traits, and the arrival of orders.
+
+Arrivals come from a Poisson process at ``Market.rate_per_day`` or from a CSV file of instants
+(``at``, optionally ``price``, ``seller``, ``buyer``, ``delivery_days``), read lazily. Sellers are
+picked with Zipf-like popularity. Each party's trait is drawn once, on first appearance, from the
+population's own generator, so traits do not depend on the policy or on the orders' draws.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import itertools
+import math
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..domain.dates import require_aware
+from ..domain.errors import InvalidTime
+from .behaviour import BuyerBehaviour, InvalidBehaviour, SellerBehaviour, positive
+
+DAY_SECONDS = 86_400.0
+
+
+def _at_least_one(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        raise InvalidBehaviour(attribute.name, f"must be a whole number >= 1, not {value!r}")
+
+
+def _days(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    ok = isinstance(value, tuple) and value and all(isinstance(d, int) and 1 <= d <= 365 for d in value)
+    if not ok:
+        raise InvalidBehaviour(attribute.name, f"must be a list of whole days from 1 to 365, not {value!r}")
+
+
+def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isupper()):
+        raise InvalidBehaviour(attribute.name, f"must be a three-letter currency code, not {value!r}")
+
+
+def _start(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, datetime) and value.tzinfo is not None):
+        raise InvalidBehaviour(attribute.name, f"must be an aware instant, not {value!r}")
+
+
+@attrs.frozen
+class Market:
+    """How many orders arrive, how fast, between how many parties, at what prices."""
+
+    orders: int = attrs.field(default=10_000, validator=_at_least_one)
+    rate_per_day: float = attrs.field(default=500.0, validator=positive)  # Poisson arrivals
+    sellers: int = attrs.field(default=500, validator=_at_least_one)
+    buyers: int = attrs.field(default=5_000, validator=_at_least_one)
+    popularity: float = attrs.field(default=0.8, validator=positive)  # Zipf exponent of sellers' shares
+    currency: str = attrs.field(default="EUR", validator=_currency)
+    price_median: float = attrs.field(default=30.0, validator=positive)  # whole units, log-normal
+    price_spread: float = attrs.field(default=0.8, validator=positive)
+    delivery_days: tuple[int, ...] = attrs.field(default=(1, 2, 3, 5, 7), validator=_days)
+    start: datetime = attrs.field(default=datetime(2026, 1, 5, tzinfo=timezone.utc), validator=_start)
+
+
+def shifted(probability: float, shift: float) -> float:
+    """``probability`` moved by ``shift`` on the log-odds scale (0 and 1 stay put)."""
+    if probability <= 0 or probability >= 1 or not shift:
+        return probability
+    return 1 / (1 + math.exp(-(math.log(probability / (1 - probability)) + shift)))
+
+
+@attrs.frozen
+class SellerProfile:
+    """One seller's probabilities: the average seller's shifted by its reliability."""
+
+    name: str
+    accept: float
+    on_time: float
+    cancel: float
+    silence: float
+    refuse_revision: float
+
+    @classmethod
+    def drawn(cls, name: str, seller: SellerBehaviour, reliability: float) -> SellerProfile:
+        return cls(
+            name,
+            accept=shifted(seller.accept_probability, reliability),
+            on_time=shifted(seller.on_time_probability, reliability),
+            cancel=shifted(seller.cancel_probability, -reliability),
+            silence=shifted(seller.silence_probability, -reliability),
+            refuse_revision=shifted(seller.refuse_revision_probability, -reliability),
+        )
+
+
+@attrs.frozen
+class BuyerProfile:
+    """One buyer's probabilities: the average buyer's shifted by how demanding it is."""
+
+    name: str
+    revision: float
+    repeat_revision: float
+    dispute: float
+    cancel_late: float
+
+    @classmethod
+    def drawn(cls, name: str, buyer: BuyerBehaviour, demand: float) -> BuyerProfile:
+        return cls(
+            name,
+            revision=shifted(buyer.revision_probability, demand),
+            repeat_revision=shifted(buyer.repeat_revision_probability, demand),
+            dispute=shifted(buyer.dispute_probability, demand),
+            cancel_late=shifted(buyer.cancel_late_probability, demand),
+        )
+
+
+class Population:
+    """The parties met so far, each with its profile drawn on first appearance."""
+
+    def __init__(self, seed: int, seller: SellerBehaviour, buyer: BuyerBehaviour) -> None:
+        self._random = random.Random(f"{seed}:population")
+        self._seller, self._buyer = seller, buyer
+        self.sellers: dict[str, SellerProfile] = {}
+        self.buyers: dict[str, BuyerProfile] = {}
+
+    def seller(self, name: str) -> SellerProfile:
+        profile = self.sellers.get(name)
+        if profile is None:
+            trait = self._random.gauss(0.0, 1.0) * self._seller.reliability_spread
+            profile = self.sellers[name] = SellerProfile.drawn(name, self._seller, trait)
+        return profile
+
+    def buyer(self, name: str) -> BuyerProfile:
+        profile = self.buyers.get(name)
+        if profile is None:
+            trait = self._random.gauss(0.0, 1.0) * self._buyer.demand_spread
+            profile = self.buyers[name] = BuyerProfile.drawn(name, self._buyer, trait)
+        return profile
+
+
+@attrs.frozen
+class Arrival:
+    """An order to place: when, between whom, its price (whole units) and delivery time."""
+
+    at: datetime
+    seller: str
+    buyer: str
+    price: Decimal
+    delivery_days: int
+
+
+def poisson_arrivals(market: Market, seed: int) -> Iterator[Arrival]:
+    """``market.orders`` arrivals at ``market.rate_per_day`` on average, sellers by popularity."""
+    draw = random.Random(f"{seed}:arrivals")
+    shares = (1 / (rank + 1) ** market.popularity for rank in range(market.sellers))
+    cumulative = list(itertools.accumulate(shares))
+    rate, seconds, days = market.rate_per_day / DAY_SECONDS, 0.0, market.delivery_days
+    for _ in range(market.orders):
+        seconds += draw.expovariate(rate)
+        seller = bisect.bisect_right(cumulative, draw.random() * cumulative[-1])
+        buyer = draw.randrange(market.buyers)
+        price = max(5, round(draw.lognormvariate(math.log(market.price_median), market.price_spread)))
+        yield Arrival(
+            market.start + timedelta(seconds=round(seconds)),
+            f"seller-{min(seller, market.sellers - 1) + 1:05d}",
+            f"buyer-{buyer + 1:05d}",
+            Decimal(price),
+            days[draw.randrange(len(days))],
+        )
+
+
+_COLUMNS = ("at", "price", "seller", "buyer", "delivery_days")
+
+
+def file_arrivals(path: Path, market: Market, seed: int) -> Iterator[Arrival]:
+    """Arrivals read lazily from a CSV file with an ``at`` column (ISO 8601, with an offset),
+    in time order; missing prices, parties and delivery times are drawn as for Poisson ones."""
+    drawn = poisson_arrivals(attrs.evolve(market, orders=1 << 62), seed)
+    with path.open(newline="", encoding="utf-8") as lines:
+        reader = csv.DictReader(lines)
+        unknown = [name for name in reader.fieldnames or () if name not in _COLUMNS]
+        if unknown or "at" not in (reader.fieldnames or ()):
+            raise InvalidBehaviour("arrivals", f"{path}: columns must be 'at' and any of {_COLUMNS[1:]}")
+        last: datetime | None = None
+        for count, row in enumerate(reader):
+            if count >= market.orders:
+                return
+            where = f"{path}, line {reader.line_num}"
+            at = _instant(row["at"], where)
+            if last is not None and at < last:
+                raise InvalidBehaviour("arrivals", f"{where}: {row['at']} is before the line above")
+            last, default = at, next(drawn)
+            yield Arrival(
+                at,
+                row.get("seller") or default.seller,
+                row.get("buyer") or default.buyer,
+                _price(row.get("price"), where) or default.price,
+                _whole(row.get("delivery_days"), where) or default.delivery_days,
+            )
+
+
+def _instant(text: str | None, where: str) -> datetime:
+    try:
+        return require_aware(datetime.fromisoformat((text or "").replace("Z", "+00:00")), "at")
+    except (ValueError, InvalidTime) as error:
+        raise InvalidBehaviour("arrivals", f"{where}: bad instant {text!r} ({error})") from None
+
+
+def _price(text: str | None, where: str) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        price = Decimal(text)
+    except InvalidOperation:
+        price = Decimal(-1)
+    if not (price.is_finite() and price > 0):
+        raise InvalidBehaviour("arrivals", f"{where}: bad price {text!r}")
+    return price
+
+
+def _whole(text: str | None, where: str) -> int | None:
+    if not text:
+        return None
+    if not (text.isdigit() and 1 <= int(text) <= 365):
+        raise InvalidBehaviour("arrivals", f"{where}: bad delivery_days {text!r}")
+    return int(text)
