@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from orderflow import Accept, Decision, Deliver, OfferCustom, Review, advance, decide, next_due, place_order
-from orderflow.ports import Message, Recorded, Storage
+from orderflow.ports import Message, Recorded, Storage, UnitOfWork
 
 from support import DAY, HOUR, eur, placement
 
@@ -46,13 +46,18 @@ def expected_before(decision: Decision) -> int:
 
 
 def write(storage: Storage, order_id: str, decision: Decision, key: str | None = None) -> None:
-    """Commit ``decision`` as the service does: events, then its effects, then the key's record."""
+    """Commit ``decision`` in a unit of work of its own."""
     with storage.unit_of_work() as uow:
-        uow.orders.append(order_id, expected_before(decision), decision)
-        uow.outbox.put(order_id, decision.order.version, decision.effects)
-        if key is not None:
-            uow.idempotency.put(key, recorded(decision))
+        write_in(uow, order_id, decision, key)
         uow.commit()
+
+
+def write_in(uow: UnitOfWork, order_id: str, decision: Decision, key: str | None = None) -> None:
+    """Write ``decision`` as the service does: events, then its effects, then the key's record."""
+    uow.orders.append(order_id, expected_before(decision), decision)
+    uow.outbox.put(order_id, decision.order.version, decision.effects)
+    if key is not None:
+        uow.idempotency.put(key, recorded(decision))
 
 
 def recorded(decision: Decision, fingerprint: str = "fp") -> Recorded:

@@ -137,22 +137,25 @@ class SQLiteStorage:
         self._opened: weakref.WeakSet[_Connection] = weakref.WeakSet()
 
     def connection(self) -> sqlite3.Connection:
-        """This thread's connection (a forked child opens its own rather than share its parent's)."""
-        local = self._local
-        if getattr(local, "pid", None) != os.getpid():
-            opened = sqlite3.connect(
+        """This thread's connection."""
+        return self._session().connection
+
+    def _session(self) -> _Session:
+        """This thread's session, opened on first use (a forked child opens its own)."""
+        session: _Session | None = getattr(self._local, "session", None)
+        if session is None or session.pid != os.getpid():
+            connection = sqlite3.connect(
                 self.path,
                 timeout=self.busy_timeout,
                 isolation_level=None,
                 check_same_thread=False,  # only its thread uses it; ``close`` may run on another
                 factory=_Connection,
             )
-            opened.execute("PRAGMA journal_mode = WAL")
-            opened.execute(f"PRAGMA synchronous = {self.synchronous}")
-            local.connection, local.pid = opened, os.getpid()
-            self._opened.add(opened)
-        connection: sqlite3.Connection = local.connection
-        return connection
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA synchronous = {self.synchronous}")
+            session = self._local.session = _Session(connection, self.snapshot_every)
+            self._opened.add(connection)
+        return session
 
     def create_schema(self) -> None:
         with self.unit_of_work() as uow:
@@ -175,25 +178,37 @@ class SQLiteStorage:
         self._local = threading.local()
 
 
+class _Session:
+    """A thread's connection and the stores working on it, reused by its units of work."""
+
+    def __init__(self, connection: _Connection, snapshot_every: int) -> None:
+        self.pid = os.getpid()
+        self.connection = connection
+        self.orders = _Orders(connection, snapshot_every)
+        self.idempotency = _Keys(connection)
+        self.outbox = _Outbox(connection)
+
+
 class SQLiteUnitOfWork:
     """One ``BEGIN IMMEDIATE`` transaction on the calling thread's connection."""
 
     def __init__(self, storage: SQLiteStorage) -> None:
-        self._storage = storage
-        self.connection = storage.connection()
+        session = storage._session()
+        self._writer = storage._writer
         self._committed = False
-        self.orders: OrderStore = _Orders(self.connection, storage.snapshot_every)
-        self.idempotency: IdempotencyStore = _Keys(self.connection)
-        self.outbox: Outbox = _Outbox(self.connection)
+        self.connection: sqlite3.Connection = session.connection
+        self.orders: OrderStore = session.orders
+        self.idempotency: IdempotencyStore = session.idempotency
+        self.outbox: Outbox = session.outbox
 
     def __enter__(self) -> SQLiteUnitOfWork:
         if self.connection.in_transaction:
             raise RuntimeError("this thread already has a unit of work open on this storage")
-        self._storage._writer.acquire()
+        self._writer.acquire()
         try:
             self.connection.execute("BEGIN IMMEDIATE")
         except BaseException:
-            self._storage._writer.release()
+            self._writer.release()
             raise
         return self
 
@@ -204,7 +219,7 @@ class SQLiteUnitOfWork:
             if not self._committed:
                 self.connection.execute("ROLLBACK")
         finally:
-            self._storage._writer.release()
+            self._writer.release()
 
     def commit(self) -> None:
         self.connection.execute("COMMIT")
