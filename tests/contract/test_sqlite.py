@@ -102,6 +102,17 @@ def test_loads_start_from_the_latest_snapshot(storage: SQLiteStorage) -> None:
         assert uow.orders.events("order-1") == list(decisions[-1].events)
 
 
+def test_an_unreadable_snapshot_is_ignored_and_the_order_replayed(storage: SQLiteStorage) -> None:
+    decisions = life()
+    for decision in decisions:
+        write(storage, "order-1", decision)
+    db = storage.connection()
+    db.execute("""UPDATE orders SET snapshot = replace(snapshot, '"schema":1', '"schema":0')""")
+    assert '"schema":0' in db.execute("SELECT snapshot FROM orders").fetchone()[0]  # an older codec's
+    with storage.unit_of_work() as uow:
+        assert uow.orders.load("order-1") == decisions[-1].order
+
+
 def test_a_new_storage_on_the_file_finds_the_data(storage: SQLiteStorage) -> None:
     decisions = life()
     write(storage, "order-1", decisions[0])

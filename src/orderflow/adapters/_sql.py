@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..codec import decode_event, decode_order, dumps, encode_effect, encode_event, encode_order, loads
+from ..codec import (
+    CodecError,
+    decode_event,
+    decode_order,
+    dumps,
+    encode_effect,
+    encode_event,
+    encode_order,
+    loads,
+)
 from ..domain.decide import replay
 from ..domain.effects import Effect
 from ..domain.errors import OrderflowError
@@ -64,15 +73,25 @@ def snapshot_of(order: Order, expected_version: int, every: int) -> str | None:
     return dumps(encode_order(order))
 
 
-def rebuild(snapshot: str | None, payloads: Iterable[str]) -> Order:
-    """The order from its latest snapshot (None: from the start) and the events after it."""
-    events = (decode_event(loads(payload)) for payload in payloads)
+def snapshot_order(snapshot: str | None) -> Order | None:
+    """The order a snapshot holds; None without one or when the codec cannot read it (an older
+    schema: the order is then replayed from all of its events)."""
     if snapshot is None:
+        return None
+    try:
+        return decode_order(loads(snapshot))
+    except CodecError:
+        return None
+
+
+def rebuild(start: Order | None, payloads: Iterable[str]) -> Order:
+    """The order from its snapshot (None: from its first event) and the events after it."""
+    events = (decode_event(loads(payload)) for payload in payloads)
+    if start is None:
         return replay(events)
-    order = decode_order(loads(snapshot))
     for event in events:
-        order = event.apply(order)
-    return order
+        start = event.apply(start)
+    return start
 
 
 def decode_events(payloads: Iterable[str]) -> list[Event]:

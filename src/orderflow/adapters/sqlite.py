@@ -36,6 +36,7 @@ from ._sql import (
     outbox_rows,
     rebuild,
     snapshot_of,
+    snapshot_order,
 )
 
 SCHEMA = (
@@ -237,10 +238,9 @@ class _Orders:
         ).fetchone()
         if row is None:
             raise UnknownOrder(order_id)
-        snapshot, after = row
-        return rebuild(
-            snapshot, (payload for (payload,) in self._db.execute(SELECT_EVENTS, (order_id, after)))
-        )
+        start = snapshot_order(row[0])
+        after = 0 if start is None else row[1]
+        return rebuild(start, (payload for (payload,) in self._db.execute(SELECT_EVENTS, (order_id, after))))
 
     def events(self, order_id: str, after: int = 0) -> list[Event]:
         return decode_events(payload for (payload,) in self._db.execute(SELECT_EVENTS, (order_id, after)))
