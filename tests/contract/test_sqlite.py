@@ -52,7 +52,7 @@ def test_processes_sharing_the_file_create_once_and_extend_without_gaps(storage:
     write(storage, "offered", placed)
     write(storage, "offered", accepted)
     spawn = multiprocessing.get_context("spawn")
-    workers, offers = 3, 4
+    workers, offers = 3, 3
     start = spawn.Barrier(workers)
     now = accepted.order.updated_at + HOUR
     processes = [
