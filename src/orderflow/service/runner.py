@@ -47,8 +47,8 @@ class DeadlineRunner:
 
     def run_once(self) -> int:
         """Fire what is due now in up to ``batch`` orders; return how many orders advanced."""
-        now = self.clock.now()
         with self.storage.unit_of_work() as uow:
+            now = self.clock.now()  # read inside the transaction (after the lock, on SQLite)
             order_ids = uow.orders.due(now, self.batch)
             try:
                 fired = sum(self._fire(uow, order_id, now) for order_id in order_ids)
