@@ -5,13 +5,16 @@ next due instant."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from orderflow import Order, State
 from orderflow.adapters.memory import MemoryStorage, MemoryUnitOfWork
+from orderflow.adapters.sqlite import SQLiteStorage
 from orderflow.domain.effects import Effect
 from orderflow.ports import Storage
 from orderflow.service import DeadlineRunner, OrderService
@@ -21,6 +24,7 @@ from storage_wrappers import OrdersProxy, OutboxProxy, WrappedStorage
 from support import HOUR, PAID_AT, placement
 
 BACKOFF = timedelta(minutes=1)
+S = TypeVar("S", bound=Storage)
 
 
 def due_at(hours: int) -> datetime:
@@ -33,14 +37,26 @@ def clock() -> FakeClock:
     return FakeClock(PAID_AT)
 
 
-@pytest.fixture
-def storage(clock: FakeClock) -> MemoryStorage:
+def place(storage: S, clock: FakeClock, hours: tuple[int, ...] = (24, 36, 72)) -> S:
     """Orders o-24, o-36 and o-72, each canceled that many hours after payment unless accepted."""
-    storage = MemoryStorage()
-    for hours in (24, 36, 72):
-        placed = placement(order_id=f"o-{hours}", acceptance_window=timedelta(hours=hours))
+    for window in hours:
+        placed = placement(order_id=f"o-{window}", acceptance_window=timedelta(hours=window))
         OrderService(storage, clock).place(placed)
     return storage
+
+
+@pytest.fixture
+def storage(clock: FakeClock) -> MemoryStorage:
+    return place(MemoryStorage(), clock)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    """An empty storage of each adapter."""
+    storage: Storage = MemoryStorage() if request.param == "memory" else SQLiteStorage(tmp_path / "o.db")
+    storage.create_schema()
+    yield storage
+    storage.close()
 
 
 def runner(storage: Storage, clock: FakeClock, batch: int = 100) -> DeadlineRunner:
@@ -169,22 +185,23 @@ class OneRound(threading.Event):
     ],
 )
 def test_run_forever_sleeps_until_the_next_due_instant_or_the_poll(
-    storage: MemoryStorage, clock: FakeClock, now: datetime, poll: timedelta, pause: timedelta
+    empty: Storage, clock: FakeClock, now: datetime, poll: timedelta, pause: timedelta
 ) -> None:
+    storage = place(empty, clock)
     clock.set(now)
     stop = OneRound()
     DeadlineRunner(storage, clock, poll=poll).run_forever(stop)
     assert stop.pauses == [pause.total_seconds()]
 
 
-def test_run_forever_counts_a_postponement_in_the_next_due_instant(clock: FakeClock) -> None:
-    storage = MemoryStorage()
-    OrderService(storage, clock).place(placement(order_id="o-24", acceptance_window=timedelta(hours=24)))
+def test_run_forever_counts_a_postponement_in_the_next_due_instant(empty: Storage, clock: FakeClock) -> None:
+    storage = place(empty, clock, hours=(24,))
     clock.set(due_at(24))
     stop = OneRound()
     broken = WrappedStorage(storage, orders=CorruptOrders)
     DeadlineRunner(broken, clock, backoff=HOUR, poll=2 * HOUR).run_forever(stop)
-    assert postponed_until(storage, "o-24") == due_at(25)
+    with storage.unit_of_work() as uow:
+        assert uow.orders.next_due_at() == due_at(25)
     assert stop.pauses == [HOUR.total_seconds()], "until the postponement ends, not at once"
 
 

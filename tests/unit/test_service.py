@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,6 +27,7 @@ from orderflow import (
     replay,
 )
 from orderflow.adapters.memory import MemoryStorage
+from orderflow.adapters.sqlite import SQLiteStorage
 from orderflow.ports import ConcurrencyConflict, IdempotencyConflict, OrderStore, UnknownOrder
 from orderflow.service import OrderExists, OrderService
 from orderflow.testing import FakeClock
@@ -300,3 +302,23 @@ def test_threads_racing_on_one_order_all_succeed_with_contiguous_versions(
     assert len(events) == before.version + len(commands)
     assert replay(events) == service.order("o-1")
 
+
+def test_replays_come_back_equal_through_sqlite(tmp_path: Path, clock: FakeClock) -> None:
+    """Through the JSON codec too: an accepted command, then a rejection after fired deadlines."""
+    storage = SQLiteStorage(tmp_path / "orders.db")
+    storage.create_schema()
+    service = OrderService(storage, clock)
+    placed = service.place(placement(), key="place")
+    service.place(placement(order_id="o-2"))
+    accepted = service.handle("o-1", Accept(SELLER), key="accept")
+    assert service.handle("o-1", Accept(SELLER), key="accept") == accepted
+    assert service.place(placement(), key="place") == placed
+    clock.set(PAID_AT + timedelta(hours=49))
+    with pytest.raises(InvalidTransition) as first:
+        service.handle("o-2", Accept(SELLER), key="late")
+    with pytest.raises(InvalidTransition) as again:
+        service.handle("o-2", Accept(SELLER), key="late")
+    assert first.value.advanced is not None
+    assert again.value.advanced == first.value.advanced
+    assert str(again.value) == str(first.value)
+    storage.close()
