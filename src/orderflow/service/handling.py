@@ -138,7 +138,7 @@ def persist(uow: UnitOfWork, expected_version: int, decision: Decision) -> None:
 
 
 def _reject(uow: UnitOfWork, order: Order, error: OrderflowError, key: str | None, fingerprint: str) -> None:
-    """Persist what fired before the rejection (R-TIME-2) and record it under ``key``."""
+    """Persist the deadlines that fired before the rejection and record it under ``key``."""
     advanced = error.advanced
     if advanced is not None:
         persist(uow, order.version, advanced)
