@@ -128,6 +128,11 @@ class OrderStore(Protocol):
         on PostgreSQL, the database write lock on SQLite)."""
         ...
 
+    def next_due_at(self) -> datetime | None:
+        """The earliest instant at which ``due`` will list an order (the later of its next due
+        instant and its postponement), or None when no order has anything due; for a runner's sleep."""
+        ...
+
     def postpone(self, order_id: str, until: datetime, error: str) -> None:
         """Keep the order out of ``due`` until ``until`` (its deadlines keep failing: ``error``)."""
         ...
@@ -168,9 +173,15 @@ class UnitOfWork(Protocol):
     """One transaction over the three stores. Leaving the ``with`` block without ``commit()``
     (or by an exception) rolls everything back."""
 
-    orders: OrderStore
-    idempotency: IdempotencyStore
-    outbox: Outbox
+    # Read-only members, so that an adapter's own store classes satisfy them (covariance).
+    @property
+    def orders(self) -> OrderStore: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

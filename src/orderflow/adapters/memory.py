@@ -146,6 +146,16 @@ class _Orders:
         )
         return [order_id for _, order_id in ready[:limit]]
 
+    def next_due_at(self) -> datetime | None:
+        return min(
+            (
+                stream.due if stream.postponed_until is None else max(stream.due, stream.postponed_until)
+                for stream in self._storage.streams.values()
+                if stream.due is not None
+            ),
+            default=None,
+        )
+
     def postpone(self, order_id: str, until: datetime, error: str) -> None:
         stream = self._storage.streams.get(order_id)
         if stream is None:

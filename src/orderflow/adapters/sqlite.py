@@ -100,6 +100,9 @@ CLAIM = """UPDATE outbox SET ready_at = ?1 WHERE seq IN (
 #: The database's wall clock in microseconds: when a message was published, for operators only.
 PUBLISH = """UPDATE outbox SET published_at = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)
     WHERE message_id = ? AND published_at IS NULL"""
+#: When ``due`` will next list an order: the later of its due instant and its postponement.
+NEXT_DUE = """SELECT MIN(MAX(next_due, COALESCE(postponed_until, next_due))) FROM orders
+    WHERE next_due IS NOT NULL"""
 RETRY = "UPDATE outbox SET attempts = attempts + 1, ready_at = ?, last_error = ? WHERE message_id = ?"
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
@@ -268,6 +271,10 @@ class _Orders:
 
     def due(self, now: datetime, limit: int) -> list[str]:
         return [order_id for (order_id,) in self._db.execute(DUE, (micros(now), limit))]
+
+    def next_due_at(self) -> datetime | None:
+        (at,) = self._db.execute(NEXT_DUE).fetchone()
+        return None if at is None else EPOCH + at * MICROSECOND
 
     def postpone(self, order_id: str, until: datetime, error: str) -> None:
         update = "UPDATE orders SET postponed_until = ?, last_error = ? WHERE order_id = ?"

@@ -1,0 +1,116 @@
+"""``DeadlineRunner``: the worker loop that fires due deadlines, safely from many processes.
+
+Each round claims up to ``batch`` due orders in one unit of work (``due`` locks them: the write
+lock on SQLite, ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), advances each to the clock's now,
+appends with the version it loaded, queues the effects and commits once: one commit per batch,
+not per order. An order whose loading or advancing raises (corrupt data, a bug) is postponed
+with exponential backoff in the same unit of work and the others go on. If a write fails, the
+batch rolls back and each of its orders is fired in a unit of work of its own, so one bad order
+never holds the others back. An expected version guards every append: nothing fires twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from ..domain.timers import advance
+from ..ports import Clock, ConcurrencyConflict, Storage, UnitOfWork
+from .handling import persist
+
+log = logging.getLogger(__name__)
+
+
+class DeadlineRunner:
+    """Fires every deadline and reminder due at the clock's now, ``batch`` orders per commit."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        clock: Clock,
+        *,
+        batch: int = 100,
+        backoff: timedelta = timedelta(seconds=10),
+        max_backoff: timedelta = timedelta(hours=1),
+        poll: timedelta = timedelta(seconds=5),
+    ) -> None:
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        self.storage = storage
+        self.clock = clock
+        self.batch = batch
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.poll = poll
+        self._failures: dict[str, int] = {}  # consecutive failures by order, for the backoff
+
+    def run_once(self) -> int:
+        """Fire what is due now in up to ``batch`` orders; return how many orders advanced."""
+        with self.storage.unit_of_work() as uow:
+            now = self.clock.now()  # read inside the transaction (after the lock, on SQLite)
+            order_ids = uow.orders.due(now, self.batch)
+            try:
+                fired = sum(self._fire(uow, order_id, now) for order_id in order_ids)
+                uow.commit()
+                return fired
+            except Exception:
+                log.warning("a batch of %d orders rolled back; firing them one by one", len(order_ids))
+        return sum(self._fire_alone(order_id, now) for order_id in order_ids)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Run rounds until ``stop`` is set, sleeping until the next due instant (``poll`` at most)."""
+        while not stop.is_set():
+            try:
+                if self.run_once() == self.batch:
+                    continue  # maybe more is due already
+                pause = self._until_next_due()
+            except Exception:
+                log.exception("deadline round failed; trying again in %s", self.poll)
+                pause = self.poll
+            stop.wait(pause.total_seconds())
+
+    def _until_next_due(self) -> timedelta:
+        with self.storage.unit_of_work() as uow:
+            at = uow.orders.next_due_at()
+        if at is None:
+            return self.poll
+        return max(timedelta(0), min(self.poll, at - self.clock.now()))
+
+    def _fire(self, uow: UnitOfWork, order_id: str, now: datetime) -> int:
+        """Advance one claimed order in ``uow``: 1 if it advanced, 0 if it was postponed."""
+        try:
+            order = uow.orders.load(order_id)
+            decision = advance(order, now)
+            if not decision.events:
+                raise RuntimeError(f"order {order_id!r} is listed as due but nothing fires at {now}")
+        except Exception as error:
+            self._postpone(uow, order_id, now, error)
+            return 0
+        persist(uow, order.version, decision)
+        self._failures.pop(order_id, None)
+        return 1
+
+    def _fire_alone(self, order_id: str, now: datetime) -> int:
+        """``_fire`` in a unit of work of its own, if the order is still due; a failed write
+        postpones the order in another one."""
+        try:
+            with self.storage.unit_of_work() as uow:
+                if order_id not in uow.orders.due(now, self.batch):
+                    return 0  # another runner, or a command, moved it on
+                fired = self._fire(uow, order_id, now)
+                uow.commit()
+                return fired
+        except ConcurrencyConflict:
+            return 0
+        except Exception as error:
+            with self.storage.unit_of_work() as uow:
+                self._postpone(uow, order_id, now, error)
+                uow.commit()
+            return 0
+
+    def _postpone(self, uow: UnitOfWork, order_id: str, now: datetime, error: Exception) -> None:
+        failures = self._failures[order_id] = self._failures.get(order_id, 0) + 1
+        delay = min(self.max_backoff, self.backoff * 2 ** min(failures - 1, 20))
+        log.warning("order %s failed to advance (%r); postponed %s", order_id, error, delay)
+        uow.orders.postpone(order_id, now + delay, f"{type(error).__name__}: {error}")
