@@ -2,7 +2,7 @@
 
 Load it with ``pytest_plugins = ["pg"]``. The server comes from ``ORDERFLOW_PG_DSN`` (``.ci/run``
 starts a throw-away one with ``scripts/pg-test-server``). Without it the tests skip, except in CI
-(``CI=true``), where a missing or unreachable server fails them instead: CI must test PostgreSQL.
+(``CI=true``), where they fail instead: CI must test PostgreSQL. A server set but unreachable fails.
 """
 
 from __future__ import annotations
