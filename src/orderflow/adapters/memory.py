@@ -22,7 +22,7 @@ from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.order import Order
 from ..domain.timers import next_due
-from ..ports import ConcurrencyConflict, Message, Recorded, UnknownOrder
+from ..ports import ConcurrencyConflict, IdempotencyStore, Message, OrderStore, Outbox, Recorded, UnknownOrder
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -91,9 +91,9 @@ class MemoryUnitOfWork:
     def __init__(self, storage: MemoryStorage) -> None:
         self._storage = storage
         self._journal = _Journal()
-        self.orders = _Orders(storage, self._journal)
-        self.idempotency = _Keys(storage, self._journal)
-        self.outbox = _Outbox(storage, self._journal)
+        self.orders: OrderStore = _Orders(storage, self._journal)
+        self.idempotency: IdempotencyStore = _Keys(storage, self._journal)
+        self.outbox: Outbox = _Outbox(storage, self._journal)
 
     def __enter__(self) -> MemoryUnitOfWork:
         self._storage.lock.acquire()

@@ -1,0 +1,102 @@
+"""Helpers of the storage contract: a stored order's life, committing a decision the way the
+service does (events, outbox, idempotency record in one unit of work), and threads started together."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from orderflow import Accept, Decision, Deliver, OfferCustom, Review, advance, decide, next_due, place_order
+from orderflow.ports import Message, Recorded, Storage
+
+from support import DAY, HOUR, eur, placement
+
+T = TypeVar("T")
+
+#: Far enough in the future for every lease and retry of the tests to be over.
+LATER = datetime.fromisoformat("2030-01-01T00:00+00:00")
+LEASE = timedelta(minutes=1)
+#: Threads of a concurrency test (the length of the ``peers`` fixture).
+THREADS = 6
+
+
+def life(order_id: str = "order-1") -> list[Decision]:
+    """An order's decisions, placement first: one event each, then two deadlines firing together
+    (two events, nine effects), then a review — seven versions in all."""
+    decisions = [place_order(placement(order_id=order_id))]
+    start = decisions[0].order.updated_at
+
+    def then(step: Callable[[Decision], Decision]) -> None:
+        decisions.append(step(decisions[-1]))
+
+    then(lambda d: decide(d.order, Accept("seller"), start + HOUR))
+    then(lambda d: decide(d.order, OfferCustom("seller", "extra", eur("12.50"), 2), start + 2 * HOUR))
+    then(lambda d: decide(d.order, Deliver("seller"), start + DAY))
+    then(lambda d: advance(d.order, start + 40 * DAY))
+    then(lambda d: decide(d.order, Review("buyer", 5, "fine"), start + 41 * DAY))
+    return decisions
+
+
+def expected_before(decision: Decision) -> int:
+    """The version a decision extends."""
+    return decision.order.version - len(decision.events)
+
+
+def write(storage: Storage, order_id: str, decision: Decision, key: str | None = None) -> None:
+    """Commit ``decision`` as the service does: events, then its effects, then the key's record."""
+    with storage.unit_of_work() as uow:
+        uow.orders.append(order_id, expected_before(decision), decision)
+        uow.outbox.put(order_id, decision.order.version, decision.effects)
+        if key is not None:
+            uow.idempotency.put(key, recorded(decision))
+        uow.commit()
+
+
+def recorded(decision: Decision, fingerprint: str = "fp") -> Recorded:
+    order = decision.order
+    outcome = {"order_id": order.terms.order_id, "to_version": order.version, "fired": list(decision.fired)}
+    return Recorded(fingerprint, outcome)
+
+
+def messages_of(order_id: str, decision: Decision) -> list[str]:
+    """The message ids a committed ``decision`` must leave in the outbox."""
+    return [Message.id_of(order_id, decision.order.version, i) for i in range(len(decision.effects))]
+
+
+def pending(storage: Storage) -> list[Message]:
+    """Every message a relay could claim once all leases are over (claimed, then rolled back)."""
+    with storage.unit_of_work() as uow:
+        return uow.outbox.claim(LATER, 10_000, LEASE)
+
+
+def together(workers: list[Callable[[], T]]) -> list[T | BaseException]:
+    """Run each worker on its own thread, all released at once; each one's result or exception."""
+    barrier = threading.Barrier(len(workers))
+
+    def run(worker: Callable[[], T]) -> T | BaseException:
+        barrier.wait()
+        try:
+            return worker()
+        except Exception as error:
+            return error
+
+    with ThreadPoolExecutor(len(workers)) as pool:
+        return list(pool.map(run, workers))
+
+
+def succeeded(results: list[T | BaseException]) -> list[T]:
+    """The results of ``together``, re-raising the first exception."""
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [result for result in results if not isinstance(result, BaseException)]
+
+
+def due_of(decision: Decision) -> datetime:
+    """When the decision's order is next due (it must be)."""
+    due = next_due(decision.order)
+    assert due is not None
+    return due.at
