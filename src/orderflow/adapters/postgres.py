@@ -31,7 +31,7 @@ from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.order import Order
 from ..domain.timers import next_due
-from ..ports import ConcurrencyConflict, Message, Recorded, UnknownOrder
+from ..ports import ConcurrencyConflict, IdempotencyStore, Message, OrderStore, Outbox, Recorded, UnknownOrder
 from . import _postgres_sql as q
 from ._postgres_sql import DUE_CHANNEL
 
@@ -185,9 +185,9 @@ class _Session:
 class PostgresUnitOfWork:
     """One transaction on a pooled connection; ``__exit__`` rolls back whatever was not committed."""
 
-    orders: _Orders
-    idempotency: _Keys
-    outbox: _Outbox
+    orders: OrderStore
+    idempotency: IdempotencyStore
+    outbox: Outbox
 
     def __init__(self, storage: PostgresStorage) -> None:
         self._storage = storage
