@@ -7,15 +7,19 @@ Needs ``ORDERFLOW_PG_DSN`` (see ``tests/pg.py``: skipped without it, failed in C
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.conninfo import make_conninfo
 from storage_contract import StorageContract
 from storage_support import LEASE, THREADS, life, messages_of, together, write
 
 from orderflow import Decision, advance, next_due, place_order
+from orderflow.adapters._postgres_sql import SCHEMA
 from orderflow.adapters.postgres import DUE_CHANNEL, PostgresStorage
 from orderflow.ports import ConcurrencyConflict
 
@@ -157,3 +161,25 @@ def test_a_runner_that_lost_its_listening_connection_checks_and_listens_again(
     assert storage.wait_for_due(0) is True  # listening again: check once more
     write(storage, "o-1", placed("o-1"))
     assert storage.wait_for_due(5) is True
+
+
+def test_a_connection_the_server_dropped_fails_one_unit_of_work_and_is_replaced(
+    storage: PostgresStorage,
+) -> None:
+    marked = PostgresStorage(make_conninfo(storage.dsn, application_name="doomed"))
+    with marked.unit_of_work() as uow:
+        uow.orders.due(PAID_AT, 1)  # leaves its connection in the pool
+    with psycopg.connect(storage.dsn, autocommit=True) as admin:
+        admin.execute(
+            b"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'doomed'"
+        )
+    with pytest.raises(psycopg.OperationalError), marked.unit_of_work() as uow:
+        uow.orders.due(PAID_AT, 1)
+    write(marked, "o-1", placed("o-1"))
+    marked.close()
+
+
+def test_the_documented_schema_is_the_one_created() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    (block,) = re.findall(r"```sql\n(CREATE TABLE.*?)```", text, re.S)
+    assert block.strip() == SCHEMA.decode().strip()
