@@ -89,6 +89,9 @@ WHERE next_due <= %(now)s AND (postponed_until IS NULL OR postponed_until <= %(n
 ORDER BY next_due, order_id LIMIT %(limit)s FOR UPDATE SKIP LOCKED
 """
 
+# When ``due`` will next list an order: the later of its due instant and its postponement.
+NEXT_DUE = b"SELECT min(greatest(next_due, postponed_until)) FROM orderflow_orders WHERE next_due IS NOT NULL"
+
 POSTPONE = b"UPDATE orderflow_orders SET postponed_until = %s, last_error = %s WHERE order_id = %s"
 
 GET_KEY = b"SELECT fingerprint, outcome FROM orderflow_idempotency WHERE key = %s"

@@ -266,6 +266,11 @@ class _Orders:
     def due(self, now: datetime, limit: int) -> list[str]:
         return [order_id for (order_id,) in self._session.run(q.DUE, {"now": now, "limit": limit})]
 
+    def next_due_at(self) -> datetime | None:
+        """The earliest instant at which ``due`` will list an order, for a runner's sleep."""
+        (at,) = self._session.run(q.NEXT_DUE).fetchone() or (None,)
+        return at  # type: ignore[no-any-return]
+
     def postpone(self, order_id: str, until: datetime, error: str) -> None:
         if self._session.run(q.POSTPONE, (until, error, order_id)).rowcount == 0:
             raise UnknownOrder(order_id)
