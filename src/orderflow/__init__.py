@@ -68,6 +68,7 @@ from .domain.placement import Option, Placement, place_order
 from .domain.policy import COMEUP, FIVERR_LIKE, PRESETS, Policy, Reminder
 from .domain.states import Deadline, Role, State
 from .domain.timers import NextDue, advance, next_due
+from .stats import SellerRates, SellerStats, WindowForgotten
 
 __all__ = [
     "COMEUP",
@@ -129,11 +130,14 @@ __all__ = [
     "Review",
     "ReviewWindow",
     "Role",
+    "SellerRates",
     "SellerStatistics",
+    "SellerStats",
     "State",
     "UnknownReference",
     "VoucherEligibility",
     "WalletCredit",
+    "WindowForgotten",
     "WithdrawOffer",
     "WithdrawPartialRefund",
     "advance",

@@ -49,9 +49,9 @@ from orderflow.codec import (
     encode_order,
     loads,
 )
+from orderflow.domain.catalogue import EFFECTS, EVENTS
 from orderflow.domain.events import SCHEMA_VERSION, HoldReleased, OrderAccepted, OrderCompleted
 from orderflow.domain.order import Terms
-from orderflow.scenario.catalogue import EFFECTS, EVENTS
 from orderflow.testing import commands, currencies, lives, placements, policies
 
 from support import PAID_AT, at, placement, reach

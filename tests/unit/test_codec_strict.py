@@ -49,9 +49,9 @@ from orderflow.codec import (
     fingerprint,
     loads,
 )
+from orderflow.domain.catalogue import ERRORS
 from orderflow.domain.errors import Refusal
 from orderflow.domain.events import DisputeOpened, HoldReleased, OrderAccepted, ReviewLeft, _OfferClosed
-from orderflow.scenario.catalogue import ERRORS
 from orderflow.testing import commands
 
 from support import HOUR, PAID_AT, at, eur, placement, reach

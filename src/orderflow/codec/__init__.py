@@ -13,12 +13,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
+from ..domain.catalogue import EFFECTS, ERRORS, EVENTS
 from ..domain.commands import COMMANDS, Command
 from ..domain.effects import Effect
 from ..domain.errors import OrderflowError, Refusal
 from ..domain.events import SCHEMA_VERSION, Event
 from ..domain.order import Order
-from ..scenario.catalogue import EFFECTS, ERRORS, EVENTS
 from .compiler import LEAVES, CodecError, Decode, Encode, check_keys, class_codec, codec_of, decode_fields
 
 __all__ = [
@@ -177,10 +177,14 @@ def _no_constant(name: str) -> Any:
     raise CodecError(f"{name} is not a JSON number")
 
 
+#: Made once: ``json.loads(text, **options)`` builds a new decoder on every call.
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
 def loads(text: str) -> Any:
     """The JSON value of ``text``; NaN and Infinity are refused."""
     try:
-        return json.loads(text, parse_constant=_no_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise CodecError(f"malformed JSON: {error}") from None
 

@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from ..domain.catalogue import ACTORS, ERRORS
 from ..domain.commands import COMMANDS, Command, Outcome
 from ..domain.errors import OrderflowError
 from ..domain.money import Money
@@ -25,7 +26,6 @@ from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, PRESETS, Policy, Reminder
 from ..domain.states import Deadline, Role
 from . import fields as f
-from .catalogue import ACTORS, ERRORS
 from .durations import format_instant
 from .errors import FieldError, MalformedScenario
 from .snapshot import SHAPE, Shape

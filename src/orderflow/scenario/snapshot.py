@@ -15,13 +15,13 @@ from typing import Any
 
 import attrs
 
+from ..domain.catalogue import ACTORS, EFFECTS, EVENTS, STATES
 from ..domain.deadlines import running_deadlines
 from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.money import Money, quantize
 from ..domain.order import Order
 from ..domain.states import Role
-from .catalogue import ACTORS, EFFECTS, EVENTS, STATES
 from .durations import format_instant
 
 #: Leaf kinds of ``SHAPE``: "text", "bool", "int", "amount", "time", or a tuple of allowed names.
