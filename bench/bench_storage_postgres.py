@@ -22,7 +22,9 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -162,6 +164,7 @@ def server(dsn: str | None) -> Iterator[str]:
         yield dsn
         return
     folder = tempfile.mkdtemp()  # the script hands it to the postgres user, and removes it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # a killed run still stops its server
     try:
         started = subprocess.run([SCRIPT, "start", folder, "durable"], check=True, capture_output=True)
         yield started.stdout.decode().strip()

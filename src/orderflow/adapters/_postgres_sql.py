@@ -67,21 +67,24 @@ EVENTS = b"SELECT body FROM orderflow_events WHERE order_id = %s AND version > %
 CREATE = b"""
 INSERT INTO orderflow_orders (order_id, version, state, next_due, snapshot, snapshot_version)
 VALUES (%(order_id)s, %(version)s, %(state)s, %(next_due)s, %(snapshot)s, coalesce(%(snapshot_version)s, 0))
-ON CONFLICT (order_id) DO NOTHING RETURNING 1
+ON CONFLICT (order_id) DO NOTHING
+RETURNING CASE WHEN %(notify)s THEN pg_notify(%(channel)s, %(payload)s) END
 """
 
 # An existing order, only from the expected version: under READ COMMITTED the UPDATE waits for a
-# concurrent writer of the row, then checks the version it committed.
+# concurrent writer of the row, then checks the version it committed. Both statements return a
+# row only when they moved the order, and then notify the runners if a deadline is pending (saving
+# a round trip; delivered at commit).
 EXTEND = b"""
 UPDATE orderflow_orders SET version = %(version)s, state = %(state)s, next_due = %(next_due)s,
     postponed_until = NULL, last_error = NULL, updated_at = now(),
     snapshot = coalesce(%(snapshot)s, snapshot),
     snapshot_version = coalesce(%(snapshot_version)s, snapshot_version)
-WHERE order_id = %(order_id)s AND version = %(expected)s RETURNING 1
+WHERE order_id = %(order_id)s AND version = %(expected)s
+RETURNING CASE WHEN %(notify)s THEN pg_notify(%(channel)s, %(payload)s) END
 """
 
 INSERT_EVENT = b"INSERT INTO orderflow_events (order_id, version, type, body) VALUES (%s, %s, %s, %s)"
-NOTIFY_DUE = b"SELECT pg_notify(%s, %s)"
 
 DUE = b"""
 SELECT order_id FROM orderflow_orders

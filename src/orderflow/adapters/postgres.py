@@ -178,8 +178,12 @@ class _Session:
             return self.connection.execute(query, params)
 
     def run_many(self, query: bytes, rows: Sequence[Sequence[Any]]) -> None:
-        with self._translated(), self.connection.cursor() as cursor:
-            cursor.executemany(query, rows)
+        """``query`` once per row; a lone row skips the pipeline that ``executemany`` sets up."""
+        if len(rows) == 1:
+            self.run(query, rows[0])
+        elif rows:
+            with self._translated(), self.connection.cursor() as cursor:
+                cursor.executemany(query, rows)
 
 
 class PostgresUnitOfWork:
@@ -251,6 +255,9 @@ class _Orders:
             "next_due": None if due is None else due.at,
             "snapshot": Jsonb(encode_order(decision.order)) if snapshot else None,
             "snapshot_version": version if snapshot else None,
+            "notify": due is not None,
+            "channel": DUE_CHANNEL,
+            "payload": None if due is None else due.at.isoformat(),
         }
         if self._session.run(q.CREATE if expected_version == 0 else q.EXTEND, row).fetchone() is None:
             actual = self._session.run(q.VERSION, (order_id,)).fetchone()
@@ -260,8 +267,6 @@ class _Orders:
             q.INSERT_EVENT,
             [(order_id, expected_version + n, body["type"], Jsonb(body)) for n, body in enumerate(bodies, 1)],
         )
-        if due is not None:
-            self._session.run(q.NOTIFY_DUE, (DUE_CHANNEL, due.at.isoformat()))
 
     def due(self, now: datetime, limit: int) -> list[str]:
         return [order_id for (order_id,) in self._session.run(q.DUE, {"now": now, "limit": limit})]
