@@ -14,7 +14,7 @@ Each worker owns its orders: this measures the commit path, not contention. With
 (or ``ORDERFLOW_PG_DSN``) it starts a durable throw-away server (``scripts/pg-test-server start
 DIR durable``: fsync on, so commits cost what they would in production) and stops it after.
 
-    .venv/bin/python bench/bench_storage_postgres.py [--seconds 3] [--dsn DSN]
+    .venv/bin/python bench/bench_storage_postgres.py [--seconds 3] [--repeat 3] [--dsn DSN]
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from datetime import timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
+from statistics import median
 
 import attrs
 import psycopg
@@ -172,23 +173,32 @@ def server(dsn: str | None) -> Iterator[str]:
         subprocess.run([SCRIPT, "stop", folder], check=True)
 
 
+def line(shape: str, synchronous: bool, workers: int, rates: list[float]) -> str:
+    """One row of the table: the median rate and the spread of the runs."""
+    sync, spread = "on" if synchronous else "off", f"{rates[0]:,.0f} to {rates[-1]:,.0f}"
+    return f"{shape:8} {sync:>18} {workers:>7} {median(rates):>10,.0f} {spread:>16}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=3.0, help="length of one run")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure: the median is shown")
     parser.add_argument("--dsn", default=os.environ.get("ORDERFLOW_PG_DSN"))
     args = parser.parse_args()
     with server(args.dsn) as dsn:
         with psycopg.connect(dsn) as db:
             version = db.execute(b"SHOW server_version").fetchone()
             fsync = db.execute(b"SHOW fsync").fetchone()
-        print(f"PostgreSQL {version and version[0]}, fsync={fsync and fsync[0]}, {args.seconds:g} s per run")
-        print(f"{'shape':8} {'synchronous_commit':>18} {'workers':>7} {'commits/s':>10}")
+        settings = f"fsync={fsync and fsync[0]}, {args.seconds:g} s per run, median of {args.repeat}"
+        print(f"PostgreSQL {version and version[0]}, {settings}")
+        print(f"{'shape':8} {'synchronous_commit':>18} {'workers':>7} {'commits/s':>10} {'(min to max)':>16}")
         for shape in SHAPES:
             for synchronous in (True, False):
                 for workers in (1, 4):
-                    rate = measure(dsn, shape, synchronous, workers, args.seconds)
-                    sync = "on" if synchronous else "off"
-                    print(f"{shape:8} {sync:>18} {workers:>7} {rate:>10,.0f}", flush=True)
+                    rates = sorted(
+                        measure(dsn, shape, synchronous, workers, args.seconds) for _ in range(args.repeat)
+                    )
+                    print(line(shape, synchronous, workers, rates), flush=True)
 
 
 if __name__ == "__main__":
