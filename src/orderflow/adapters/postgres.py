@@ -160,21 +160,23 @@ class PostgresStorage:
         connection.close()
 
 
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """Turn the errors of losing a race into ``ConcurrencyConflict``."""
+    try:
+        yield
+    except _RETRYABLE as error:
+        raise ConcurrencyConflict(f"another transaction got there first: {error}") from error
+
+
 class _Session:
-    """The unit of work's connection; turns the errors of losing a race into ConcurrencyConflict."""
+    """The unit of work's connection, raising ``ConcurrencyConflict`` for a lost race."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    @contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except _RETRYABLE as error:
-            raise ConcurrencyConflict(f"another transaction got there first: {error}") from error
-
     def run(self, query: bytes, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
-        with self._translated():
+        with _conflicts():
             return self.connection.execute(query, params)
 
     def run_many(self, query: bytes, rows: Sequence[Sequence[Any]]) -> None:
@@ -182,7 +184,7 @@ class _Session:
         if len(rows) == 1:
             self.run(query, rows[0])
         elif rows:
-            with self._translated(), self.connection.cursor() as cursor:
+            with _conflicts(), self.connection.cursor() as cursor:
                 cursor.executemany(query, rows)
 
 
@@ -213,12 +215,16 @@ class PostgresUnitOfWork:
         try:
             if not connection.closed:
                 connection.rollback()  # nothing to undo after commit()
+        except psycopg.Error:
+            if error is None:
+                raise
+            # the connection is lost: let the error that ended the block propagate
         finally:
-            self._storage._give_back(connection)
+            self._storage._give_back(connection)  # dropped unless healthy and idle
 
     def commit(self) -> None:
         assert self._connection is not None, "commit() outside the unit of work's with block"
-        with _Session(self._connection)._translated():
+        with _conflicts():
             self._connection.commit()
 
 
