@@ -1,0 +1,334 @@
+"""``PostgresStorage``: the ports on PostgreSQL (psycopg 3), for many workers on many machines.
+
+Install with the ``postgres`` extra. Each unit of work is one READ COMMITTED transaction on a
+connection taken from a small internal pool. Optimistic concurrency needs no serializable
+isolation: ``append`` moves the ``orderflow_orders`` row from the expected version with one
+conditional ``UPDATE`` (or ``INSERT ... ON CONFLICT DO NOTHING`` for a new order), which waits
+for a concurrent writer of the same row and then sees its version. ``due`` and the outbox's
+``claim`` lock rows with ``FOR UPDATE SKIP LOCKED`` so that workers never share them. Each
+append that leaves a deadline pending sends ``NOTIFY orderflow_due`` (``DUE_CHANNEL``) at commit;
+``wait_for_due`` listens to it. Tables, indexes and operations: docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any
+
+import psycopg
+from psycopg import errors, sql
+from psycopg.pq import TransactionStatus
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
+
+from ..codec import decode_event, decode_order, dumps, encode_effect, encode_event, encode_order, loads
+from ..domain.decide import replay
+from ..domain.decision import Decision
+from ..domain.effects import Effect
+from ..domain.events import Event
+from ..domain.order import Order
+from ..domain.timers import next_due
+from ..ports import ConcurrencyConflict, IdempotencyStore, Message, OrderStore, Outbox, Recorded, UnknownOrder
+from . import _postgres_sql as q
+from ._postgres_sql import DUE_CHANNEL
+
+__all__ = ["DUE_CHANNEL", "PostgresStorage", "PostgresUnitOfWork"]
+
+#: Errors after which the same work, retried in a new transaction, can succeed.
+_RETRYABLE = (
+    errors.UniqueViolation,
+    errors.DeadlockDetected,
+    errors.SerializationFailure,
+    errors.LockNotAvailable,
+)
+
+Connection = psycopg.Connection[tuple[Any, ...]]
+Cursor = psycopg.Cursor[tuple[Any, ...]]
+
+
+def _loads(text: str | bytes) -> Any:
+    return loads(text if isinstance(text, str) else text.decode())
+
+
+def _milliseconds(duration: timedelta | None) -> str:
+    return "0" if duration is None else str(duration // timedelta(milliseconds=1))
+
+
+class PostgresStorage:
+    """Orders, outbox and idempotency records in one PostgreSQL database (see the module doc).
+
+    ``pool_size`` connections are kept open between units of work (more are opened when needed).
+    The timeouts (None: no limit) and ``synchronous_commit`` apply to every connection; all
+    instants are read back in UTC. Create one storage per process: connections do not survive
+    ``fork``. ``wait_for_due`` is for one thread at a time (the deadline runner's).
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        snapshot_every: int | None = 50,
+        pool_size: int = 4,
+        statement_timeout: timedelta | None = timedelta(seconds=30),
+        lock_timeout: timedelta | None = timedelta(seconds=10),
+        idle_in_transaction_timeout: timedelta | None = timedelta(minutes=1),
+        synchronous_commit: bool = True,
+    ) -> None:
+        if snapshot_every is not None and snapshot_every < 1:
+            raise ValueError(f"snapshot_every must be at least 1 or None, not {snapshot_every}")
+        self.dsn = dsn
+        self.snapshot_every = snapshot_every
+        self._settings = {
+            "TimeZone": "UTC",
+            "statement_timeout": _milliseconds(statement_timeout),
+            "lock_timeout": _milliseconds(lock_timeout),
+            "idle_in_transaction_session_timeout": _milliseconds(idle_in_transaction_timeout),
+            "synchronous_commit": "on" if synchronous_commit else "off",
+        }
+        self._pool_size = pool_size
+        self._idle: list[Connection] = []
+        self._lock = threading.Lock()
+        self._listener: Connection | None = None
+
+    def connect(self) -> Connection:
+        """A new connection with the storage's settings (JSON through the codec), not in the pool."""
+        connection = psycopg.connect(self.dsn, autocommit=False)
+        connection.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
+        set_json_dumps(dumps, connection)
+        set_json_loads(_loads, connection)
+        for name, value in self._settings.items():
+            connection.execute(b"SELECT set_config(%s, %s, false)", (name, value))
+        connection.commit()
+        return connection
+
+    def create_schema(self) -> None:
+        with self.connect() as connection:
+            connection.execute(b"SELECT pg_advisory_xact_lock(%s)", (q.SCHEMA_LOCK,))
+            connection.execute(q.SCHEMA)
+            connection.commit()
+
+    def unit_of_work(self) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self)
+
+    def wait_for_due(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for an ``append`` elsewhere to leave a deadline pending.
+
+        True when one did (check ``due`` again), False on timeout (poll anyway). The first call
+        starts listening and returns True at once, so nothing sent before it is missed; so does a
+        call that finds the connection lost (the next one listens again).
+        """
+        if self._listener is None:
+            self._listener = psycopg.connect(self.dsn, autocommit=True)
+            self._listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(DUE_CHANNEL)))
+            return True
+        try:
+            woken = any(True for _ in self._listener.notifies(timeout=timeout, stop_after=1))
+            if woken:  # drain what else arrived: one wake-up is enough
+                for _ in self._listener.notifies(timeout=0):
+                    pass
+        except psycopg.OperationalError:
+            self._listener.close()
+            self._listener = None
+            return True
+        return woken
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def _take(self) -> Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self.connect()
+
+    def _give_back(self, connection: Connection) -> None:
+        """Keep ``connection`` for the next unit of work if it is healthy and the pool has room."""
+        healthy = not connection.closed and connection.info.transaction_status == TransactionStatus.IDLE
+        with self._lock:
+            if healthy and len(self._idle) < self._pool_size:
+                self._idle.append(connection)
+                return
+        connection.close()
+
+
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """Turn the errors of losing a race into ``ConcurrencyConflict``."""
+    try:
+        yield
+    except _RETRYABLE as error:
+        raise ConcurrencyConflict(f"another transaction got there first: {error}") from error
+
+
+class _Session:
+    """The unit of work's connection, raising ``ConcurrencyConflict`` for a lost race."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def run(self, query: bytes, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
+        with _conflicts():
+            return self.connection.execute(query, params)
+
+    def run_many(self, query: bytes, rows: Sequence[Sequence[Any]]) -> None:
+        """``query`` once per row; a lone row skips the pipeline that ``executemany`` sets up."""
+        if len(rows) == 1:
+            self.run(query, rows[0])
+        elif rows:
+            with _conflicts(), self.connection.cursor() as cursor:
+                cursor.executemany(query, rows)
+
+
+class PostgresUnitOfWork:
+    """One transaction on a pooled connection; ``__exit__`` rolls back whatever was not committed."""
+
+    orders: OrderStore
+    idempotency: IdempotencyStore
+    outbox: Outbox
+
+    def __init__(self, storage: PostgresStorage) -> None:
+        self._storage = storage
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> PostgresUnitOfWork:
+        self._connection = self._storage._take()
+        session = _Session(self._connection)
+        self.orders = _Orders(session, self._storage.snapshot_every)
+        self.idempotency = _Keys(session)
+        self.outbox = _Outbox(session)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        connection, self._connection = self._connection, None
+        assert connection is not None, "unit of work left without being entered"
+        try:
+            if not connection.closed:
+                connection.rollback()  # nothing to undo after commit()
+        except psycopg.Error:
+            if error is None:
+                raise
+            # the connection is lost: let the error that ended the block propagate
+        finally:
+            self._storage._give_back(connection)  # dropped unless healthy and idle
+
+    def commit(self) -> None:
+        assert self._connection is not None, "commit() outside the unit of work's with block"
+        with _conflicts():
+            self._connection.commit()
+
+
+class _Orders:
+    def __init__(self, session: _Session, snapshot_every: int | None) -> None:
+        self._session = session
+        self._snapshot_every = snapshot_every
+
+    def load(self, order_id: str) -> Order:
+        row = self._session.run(q.LOAD, (order_id,)).fetchone()
+        if row is None:
+            raise UnknownOrder(order_id)
+        snapshot, snapshot_version = row
+        if snapshot is None:
+            return replay(self.events(order_id))
+        order = decode_order(snapshot)
+        for event in self.events(order_id, after=snapshot_version):
+            order = event.apply(order)
+        return order
+
+    def events(self, order_id: str, after: int = 0) -> list[Event]:
+        return [decode_event(body) for (body,) in self._session.run(q.EVENTS, (order_id, after))]
+
+    def append(self, order_id: str, expected_version: int, decision: Decision) -> None:
+        version = expected_version + len(decision.events)
+        due = next_due(decision.order)
+        every = self._snapshot_every
+        snapshot = every is not None and version // every > expected_version // every
+        row = {
+            "order_id": order_id,
+            "expected": expected_version,
+            "version": version,
+            "state": decision.order.state.value,
+            "next_due": None if due is None else due.at,
+            "snapshot": Jsonb(encode_order(decision.order)) if snapshot else None,
+            "snapshot_version": version if snapshot else None,
+            "notify": due is not None,
+            "channel": DUE_CHANNEL,
+            "payload": None if due is None else due.at.isoformat(),
+        }
+        if self._session.run(q.CREATE if expected_version == 0 else q.EXTEND, row).fetchone() is None:
+            actual = self._session.run(q.VERSION, (order_id,)).fetchone()
+            raise ConcurrencyConflict.stale(order_id, expected_version, 0 if actual is None else actual[0])
+        bodies = [encode_event(event) for event in decision.events]
+        self._session.run_many(
+            q.INSERT_EVENT,
+            [(order_id, expected_version + n, body["type"], Jsonb(body)) for n, body in enumerate(bodies, 1)],
+        )
+
+    def due(self, now: datetime, limit: int) -> list[str]:
+        return [order_id for (order_id,) in self._session.run(q.DUE, {"now": now, "limit": limit})]
+
+    def next_due_at(self) -> datetime | None:
+        """The earliest instant at which ``due`` will list an order, for a runner's sleep."""
+        (at,) = self._session.run(q.NEXT_DUE).fetchone() or (None,)
+        return at  # type: ignore[no-any-return]
+
+    def postpone(self, order_id: str, until: datetime, error: str) -> None:
+        if self._session.run(q.POSTPONE, (until, error, order_id)).rowcount == 0:
+            raise UnknownOrder(order_id)
+
+
+class _Keys:
+    def __init__(self, session: _Session) -> None:
+        self._session = session
+
+    def get(self, key: str) -> Recorded | None:
+        row = self._session.run(q.GET_KEY, (key,)).fetchone()
+        return None if row is None else Recorded(*row)
+
+    def put(self, key: str, recorded: Recorded) -> None:
+        bound = self._session.run(q.PUT_KEY, (key, recorded.fingerprint, Jsonb(recorded.outcome)))
+        if bound.rowcount == 0:
+            raise ConcurrencyConflict(f"idempotency key {key!r} is already bound")
+
+
+class _Outbox:
+    def __init__(self, session: _Session) -> None:
+        self._session = session
+
+    def put(self, order_id: str, version: int, effects: Sequence[Effect]) -> None:
+        self._session.run_many(
+            q.PUT_MESSAGE,
+            [
+                (
+                    Message.id_of(order_id, version, i),
+                    order_id,
+                    version,
+                    i,
+                    effect.kind,
+                    Jsonb(encode_effect(effect)),
+                )
+                for i, effect in enumerate(effects)
+            ],
+        )
+
+    def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Message]:
+        rows = self._session.run(q.CLAIM, {"now": now, "limit": limit, "until": now + lease}).fetchall()
+        return [Message(*row[1:]) for row in sorted(rows)]  # by seq: the order of insertion
+
+    def published(self, message_ids: Sequence[str]) -> None:
+        if self._session.run(q.PUBLISHED, (list(message_ids),)).rowcount != len(set(message_ids)):
+            raise KeyError(f"not all of {list(message_ids)} are in the outbox")
+
+    def retry(self, message_id: str, at: datetime, error: str) -> None:
+        if self._session.run(q.RETRY, (at, error, message_id)).rowcount == 0:
+            raise KeyError(message_id)
