@@ -3,6 +3,7 @@ amount and time errors name the field at fault; plus the exact boundaries of the
 
 from __future__ import annotations
 
+import pickle
 from datetime import datetime
 from decimal import Decimal
 
@@ -178,3 +179,19 @@ def test_an_order_total_exactly_at_the_cap_is_accepted_and_one_cent_more_is_not(
     assert place_order(placement(policy=capped)).order.ledger.paid == Decimal("57.50")
     with pytest.raises(InvalidAmount, match=r"total 57\.51 is over the cap"):
         place_order(placement(policy=capped, tip=eur("5.01")))
+
+
+@pytest.mark.parametrize("command", [Close(BUYER), ResolveDispute(PLATFORM, "release")], ids=str)
+def test_a_refusal_survives_pickling_across_processes(command: object) -> None:
+    """A multiprocessing worker sends its exceptions pickled: a refusal keeps class, text and facts."""
+    error = refusal(Story.placed(), command, at("2026-01-03T11:00"))
+    copy = pickle.loads(pickle.dumps(error))
+    assert isinstance(error, (InvalidTransition, NotAllowed))
+    assert type(copy) is type(error)
+    assert str(copy) == str(error)
+    assert (copy.state, copy.action, copy.actor, copy.allowed) == (
+        error.state,
+        error.action,
+        error.actor,
+        error.allowed,
+    )

@@ -8,7 +8,7 @@ UnknownReference, InvalidAmount / CurrencyMismatch. InvalidTime is checked befor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .decision import Decision
@@ -64,6 +64,11 @@ class Refusal(OrderflowError):
         self.allowed = dict(allowed)
         super().__init__(f"{message}; {_describe(self.allowed)}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Unpickle without ``__init__`` (whose arguments pickle does not keep): a refusal can
+        cross process boundaries, e.g. from a multiprocessing worker."""
+        return (_unpickled, (type(self), self.args), self.__dict__)
+
 
 class InvalidTransition(Refusal):
     """No one may do this action in the order's current state and situation."""
@@ -71,6 +76,12 @@ class InvalidTransition(Refusal):
 
 class NotAllowed(Refusal):
     """The action exists here, but not for this actor, or not yet."""
+
+
+def _unpickled(cls: type[Refusal], args: tuple[Any, ...]) -> Refusal:
+    refusal = cls.__new__(cls)
+    refusal.args = args
+    return refusal
 
 
 def _describe(allowed: Mapping[str, tuple[str, ...]]) -> str:
