@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -202,3 +202,13 @@ class Storage(Protocol):
     def unit_of_work(self) -> UnitOfWork: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class DueSignal(Protocol):
+    """A storage that can wake a deadline runner early (PostgreSQL: LISTEN/NOTIFY)."""
+
+    def wait_for_due(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for another writer to leave a deadline pending; True if
+        one may have (look at ``due`` again), False on timeout."""
+        ...

@@ -142,6 +142,16 @@ class QueueContract:
             assert uow.orders.due(due_of(accepted) - timedelta(microseconds=1), 10) == []
             assert uow.orders.due(due_of(accepted), 10) == ["order-1"]
 
+    def test_the_next_due_instant_is_the_earliest_one_postponements_included(self, storage: Storage) -> None:
+        early, late = (place_order(placement(order_id=f"o-{n}", paid_at=NOW + n * DAY)) for n in (1, 2))
+        with storage.unit_of_work() as uow:
+            assert uow.orders.next_due_at() is None
+            uow.orders.append("o-1", 0, early)
+            uow.orders.append("o-2", 0, late)
+            assert uow.orders.next_due_at() == due_of(early)
+            uow.orders.postpone("o-1", due_of(late) + DAY, "wallet down")
+            assert uow.orders.next_due_at() == due_of(late)
+
     # Schema
 
     def test_creating_the_schema_again_keeps_the_data(self, storage: Storage) -> None:

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -184,18 +183,3 @@ def test_the_documented_schema_is_the_one_created() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
     (block,) = re.findall(r"```sql\n(CREATE TABLE.*?)```", text, re.S)
     assert block.strip() == SCHEMA.decode().strip()
-
-
-def test_the_next_due_instant_counts_postponements(storage: PostgresStorage) -> None:
-    early, late = (place_order(placement(order_id=f"o-{n}", paid_at=PAID_AT + n * DAY)) for n in (1, 2))
-    early_due, late_due = (next_due(d.order) for d in (early, late))
-    assert early_due is not None
-    assert late_due is not None
-    with storage.unit_of_work() as uow:
-        orders: Any = uow.orders  # next_due_at joins the OrderStore port with the service layer
-        assert orders.next_due_at() is None
-        uow.orders.append("o-1", 0, early)
-        uow.orders.append("o-2", 0, late)
-        assert orders.next_due_at() == early_due.at
-        uow.orders.postpone("o-1", late_due.at + DAY, "wallet down")
-        assert orders.next_due_at() == late_due.at

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 from ..domain.timers import advance
-from ..ports import Clock, ConcurrencyConflict, Storage, UnitOfWork
+from ..ports import Clock, ConcurrencyConflict, DueSignal, Storage, UnitOfWork
 from .handling import persist
 
 log = logging.getLogger(__name__)
+
+#: How long one wait for a signal lasts at most, so that ``stop`` is seen within it (seconds).
+_SIGNAL_SLICE = 1.0
 
 
 class DeadlineRunner:
@@ -59,7 +63,12 @@ class DeadlineRunner:
         return sum(self._fire_alone(order_id, now) for order_id in order_ids)
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Run rounds until ``stop`` is set, sleeping until the next due instant (``poll`` at most)."""
+        """Run rounds until ``stop`` is set, sleeping until the next due instant (``poll`` at most).
+
+        On a storage that signals new deadlines (``DueSignal``: PostgreSQL's LISTEN/NOTIFY) the
+        sleep also ends when another process leaves one pending. Polling stays the fallback: a
+        deadline that simply comes due sends no signal.
+        """
         while not stop.is_set():
             try:
                 if self.run_once() == self.batch:
@@ -68,7 +77,18 @@ class DeadlineRunner:
             except Exception:
                 log.exception("deadline round failed; trying again in %s", self.poll)
                 pause = self.poll
-            stop.wait(pause.total_seconds())
+            self._sleep(stop, pause.total_seconds())
+
+    def _sleep(self, stop: threading.Event, seconds: float) -> None:
+        """Sleep ``seconds``, or less if ``stop`` is set or the storage signals a new deadline."""
+        signal = self.storage
+        if not isinstance(signal, DueSignal):
+            stop.wait(seconds)
+            return
+        end = time.monotonic() + seconds
+        while not stop.is_set() and (left := end - time.monotonic()) > 0:
+            if signal.wait_for_due(min(left, _SIGNAL_SLICE)):
+                return
 
     def _until_next_due(self) -> timedelta:
         with self.storage.unit_of_work() as uow:
