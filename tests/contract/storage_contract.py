@@ -25,13 +25,15 @@ from storage_support import (
     write_in,
 )
 
-from orderflow import OfferCustom, decide, place_order, replay
+from orderflow import Accept, Cancel, OfferCustom, Role, decide, place_order, replay
 from orderflow.codec import encode_effect
 from orderflow.domain.events import Event
 from orderflow.ports import ConcurrencyConflict, Recorded, Storage, UnknownOrder
 from orderflow.testing import Life, lives
 
 from support import HOUR, eur, placement
+
+BUYER, SELLER = Role.BUYER, Role.SELLER
 
 
 class Boom(Exception):
@@ -92,6 +94,25 @@ class StorageContract(QueueContract):
             assert uow.orders.events("order-2") == []
             with pytest.raises(UnknownOrder):
                 uow.orders.postpone("order-2", LATER, "no such order")
+
+    def test_a_rolled_back_write_is_never_read_for_the_version_another_writer_commits(
+        self, peers: list[Storage]
+    ) -> None:
+        """Adapters may keep decoded orders by (id, version): only committed ones may be kept."""
+        first, second = peers[0], peers[1]
+        placed = place_order(placement(order_id="order-1"))
+        write(first, "order-1", placed)
+        now = placed.order.updated_at + HOUR
+        accepted, canceled = (
+            decide(placed.order, command, now) for command in (Accept(SELLER), Cancel(BUYER))
+        )
+        with first.unit_of_work() as uow:
+            assert uow.orders.load("order-1") == placed.order
+            write_in(uow, "order-1", accepted)
+            assert uow.orders.load("order-1") == accepted.order  # its own write, inside its unit of work
+        write(second, "order-1", canceled)  # the same version 2, another history
+        with first.unit_of_work() as uow:
+            assert uow.orders.load("order-1") == canceled.order
 
     # Optimistic concurrency and atomic units of work
 

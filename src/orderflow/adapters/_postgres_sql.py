@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS orderflow_idempotency (
 CREATE INDEX IF NOT EXISTS orderflow_idempotency_created ON orderflow_idempotency (created_at);
 """
 
-LOAD = b"SELECT snapshot, snapshot_version FROM orderflow_orders WHERE order_id = %s"
+LOAD = b"SELECT version, snapshot, snapshot_version FROM orderflow_orders WHERE order_id = %s"
 VERSION = b"SELECT version FROM orderflow_orders WHERE order_id = %s"
 EVENTS = b"SELECT body FROM orderflow_events WHERE order_id = %s AND version > %s ORDER BY version"
 

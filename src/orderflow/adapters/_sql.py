@@ -7,6 +7,8 @@ adapter's business (SQLite stores integer microseconds, PostgreSQL ``timestamptz
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -96,6 +98,43 @@ def rebuild(start: Order | None, payloads: Iterable[str]) -> Order:
 
 def decode_events(payloads: Iterable[str]) -> list[Event]:
     return [decode_event(loads(payload)) for payload in payloads]
+
+
+class RecentOrders:
+    """The latest committed version of the orders a process used last, to skip decoding them.
+
+    Events are never rewritten, so an order id and a version name one order: a ``load`` that finds
+    the stored version equal to the remembered one returns the remembered order instead of
+    decoding a snapshot and the events after it (most of a command's cost). An order is
+    remembered when read from committed rows or when the unit of work that wrote it commits,
+    never before: a rolled-back write must not be mistaken for the version another writer commits.
+    At most ``size`` orders are kept (0: none), the least recently used dropped first.
+    """
+
+    def __init__(self, size: int) -> None:
+        if size < 0:
+            raise ValueError(f"the cache size must be 0 or more, not {size}")
+        self._size = size
+        self._orders: OrderedDict[str, Order] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, order_id: str, version: int) -> Order | None:
+        with self._lock:
+            order = self._orders.get(order_id)
+            if order is None or order.version != version:
+                return None
+            self._orders.move_to_end(order_id)
+            return order
+
+    def remember(self, orders: Iterable[Order]) -> None:
+        if not self._size:
+            return
+        with self._lock:
+            for order in orders:
+                self._orders[order.id] = order
+                self._orders.move_to_end(order.id)
+            while len(self._orders) > self._size:
+                self._orders.popitem(last=False)
 
 
 def message_of(row: Sequence[Any]) -> Message:

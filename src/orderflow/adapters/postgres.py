@@ -34,6 +34,7 @@ from ..domain.timers import next_due
 from ..ports import ConcurrencyConflict, IdempotencyStore, Message, OrderStore, Outbox, Recorded, UnknownOrder
 from . import _postgres_sql as q
 from ._postgres_sql import DUE_CHANNEL
+from ._sql import RecentOrders
 
 __all__ = ["DUE_CHANNEL", "PostgresStorage", "PostgresUnitOfWork"]
 
@@ -76,11 +77,13 @@ class PostgresStorage:
         lock_timeout: timedelta | None = timedelta(seconds=10),
         idle_in_transaction_timeout: timedelta | None = timedelta(minutes=1),
         synchronous_commit: bool = True,
+        cache_size: int = 10_000,
     ) -> None:
         if snapshot_every is not None and snapshot_every < 1:
             raise ValueError(f"snapshot_every must be at least 1 or None, not {snapshot_every}")
         self.dsn = dsn
         self.snapshot_every = snapshot_every
+        self.recent = RecentOrders(cache_size)
         self._settings = {
             "TimeZone": "UTC",
             "statement_timeout": _milliseconds(statement_timeout),
@@ -202,7 +205,8 @@ class PostgresUnitOfWork:
     def __enter__(self) -> PostgresUnitOfWork:
         self._connection = self._storage._take()
         session = _Session(self._connection)
-        self.orders = _Orders(session, self._storage.snapshot_every)
+        self._orders = _Orders(session, self._storage.snapshot_every, self._storage.recent)
+        self.orders = self._orders
         self.idempotency = _Keys(session)
         self.outbox = _Outbox(session)
         return self
@@ -212,6 +216,7 @@ class PostgresUnitOfWork:
     ) -> None:
         connection, self._connection = self._connection, None
         assert connection is not None, "unit of work left without being entered"
+        self._orders.written.clear()
         try:
             if not connection.closed:
                 connection.rollback()  # nothing to undo after commit()
@@ -226,22 +231,34 @@ class PostgresUnitOfWork:
         assert self._connection is not None, "commit() outside the unit of work's with block"
         with _conflicts():
             self._connection.commit()
+        self._orders.recent.remember(self._orders.written.values())
 
 
 class _Orders:
-    def __init__(self, session: _Session, snapshot_every: int | None) -> None:
+    def __init__(self, session: _Session, snapshot_every: int | None, recent: RecentOrders) -> None:
         self._session = session
         self._snapshot_every = snapshot_every
+        self.recent = recent
+        self.written: dict[str, Order] = {}  # by this unit of work, remembered if it commits
 
     def load(self, order_id: str) -> Order:
+        if order_id in self.written:
+            return self.written[order_id]
         row = self._session.run(q.LOAD, (order_id,)).fetchone()
         if row is None:
             raise UnknownOrder(order_id)
-        snapshot, snapshot_version = row
+        version, snapshot, snapshot_version = row
+        order = self.recent.get(order_id, version)
+        if order is None:
+            order = self._decode(order_id, snapshot, snapshot_version)
+            self.recent.remember((order,))  # read from committed rows
+        return order
+
+    def _decode(self, order_id: str, snapshot: Any, snapshot_version: int | None) -> Order:
         if snapshot is None:
             return replay(self.events(order_id))
         order = decode_order(snapshot)
-        for event in self.events(order_id, after=snapshot_version):
+        for event in self.events(order_id, after=snapshot_version or 0):
             order = event.apply(order)
         return order
 
@@ -273,6 +290,7 @@ class _Orders:
             q.INSERT_EVENT,
             [(order_id, expected_version + n, body["type"], Jsonb(body)) for n, body in enumerate(bodies, 1)],
         )
+        self.written[order_id] = decision.order
 
     def due(self, now: datetime, limit: int) -> list[str]:
         return [order_id for (order_id,) in self._session.run(q.DUE, {"now": now, "limit": limit})]

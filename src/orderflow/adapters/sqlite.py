@@ -7,7 +7,9 @@ instead of polling in SQLite's busy handler); processes wait for each other up t
 The journal is WAL and ``synchronous=FULL`` by default: a commit survives a power cut.
 
 Each thread keeps its own connection (``threading.local``), opened on first use; instants are
-stored as integer microseconds since the epoch (UTC), JSON as canonical ``codec`` text.
+stored as integer microseconds since the epoch (UTC), JSON as canonical ``codec`` text. Orders
+committed or read lately are kept decoded (``RecentOrders``): a load whose stored version has not
+moved skips decoding.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from ..domain.timers import next_due
 from ..ports import ConcurrencyConflict, IdempotencyStore, Message, OrderStore, Outbox, Recorded, UnknownOrder
 from ._sql import (
     SCHEMA_VERSION,
+    RecentOrders,
     SchemaMismatch,
     decode_events,
     event_rows,
@@ -129,6 +132,7 @@ class SQLiteStorage:
         synchronous: str = "FULL",
         snapshot_every: int = 50,
         busy_timeout: float = 30.0,
+        cache_size: int = 10_000,
     ) -> None:
         if synchronous.upper() not in SYNCHRONOUS:
             raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, not {synchronous!r}")
@@ -136,6 +140,7 @@ class SQLiteStorage:
         self.synchronous = synchronous.upper()
         self.snapshot_every = snapshot_every
         self.busy_timeout = busy_timeout
+        self.recent = RecentOrders(cache_size)
         self._writer = threading.Lock()
         self._local = threading.local()
         self._opened: weakref.WeakSet[_Connection] = weakref.WeakSet()
@@ -157,7 +162,7 @@ class SQLiteStorage:
             )
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {self.synchronous}")
-            session = self._local.session = _Session(connection, self.snapshot_every)
+            session = self._local.session = _Session(connection, self.snapshot_every, self.recent)
             self._opened.add(connection)
         return session
 
@@ -185,10 +190,10 @@ class SQLiteStorage:
 class _Session:
     """A thread's connection and the stores working on it, reused by its units of work."""
 
-    def __init__(self, connection: _Connection, snapshot_every: int) -> None:
+    def __init__(self, connection: _Connection, snapshot_every: int, recent: RecentOrders) -> None:
         self.pid = os.getpid()
         self.connection = connection
-        self.orders = _Orders(connection, snapshot_every)
+        self.orders = _Orders(connection, snapshot_every, recent)
         self.idempotency = _Keys(connection)
         self.outbox = _Outbox(connection)
 
@@ -200,6 +205,7 @@ class SQLiteUnitOfWork:
         session = storage._session()
         self._writer = storage._writer
         self._committed = False
+        self._orders = session.orders
         self.connection: sqlite3.Connection = session.connection
         self.orders: OrderStore = session.orders
         self.idempotency: IdempotencyStore = session.idempotency
@@ -223,27 +229,40 @@ class SQLiteUnitOfWork:
             if not self._committed:
                 self.connection.execute("ROLLBACK")
         finally:
+            self._orders.written.clear()
             self._writer.release()
 
     def commit(self) -> None:
         self.connection.execute("COMMIT")
         self._committed = True
+        self._orders.recent.remember(self._orders.written.values())
 
 
 class _Orders:
-    def __init__(self, connection: sqlite3.Connection, snapshot_every: int) -> None:
+    def __init__(self, connection: sqlite3.Connection, snapshot_every: int, recent: RecentOrders) -> None:
         self._db = connection
         self._every = snapshot_every
+        self.recent = recent
+        self.written: dict[str, Order] = {}  # by this unit of work, remembered if it commits
 
     def load(self, order_id: str) -> Order:
+        if order_id in self.written:
+            return self.written[order_id]
         row = self._db.execute(
-            "SELECT snapshot, snapshot_version FROM orders WHERE order_id = ?", (order_id,)
+            "SELECT version, snapshot, snapshot_version FROM orders WHERE order_id = ?", (order_id,)
         ).fetchone()
         if row is None:
             raise UnknownOrder(order_id)
-        start = snapshot_order(row[0])
-        after = 0 if start is None else row[1]
-        return rebuild(start, (payload for (payload,) in self._db.execute(SELECT_EVENTS, (order_id, after))))
+        version, snapshot, snapshot_version = row
+        order = self.recent.get(order_id, version)
+        if order is None:
+            start = snapshot_order(snapshot)
+            after = 0 if start is None else snapshot_version
+            order = rebuild(
+                start, (payload for (payload,) in self._db.execute(SELECT_EVENTS, (order_id, after)))
+            )
+            self.recent.remember((order,))  # read from committed rows
+        return order
 
     def events(self, order_id: str, after: int = 0) -> list[Event]:
         return decode_events(payload for (payload,) in self._db.execute(SELECT_EVENTS, (order_id, after)))
@@ -268,6 +287,7 @@ class _Orders:
             found = self._db.execute("SELECT version FROM orders WHERE order_id = ?", (order_id,)).fetchone()
             raise ConcurrencyConflict.stale(order_id, expected_version, 0 if found is None else found[0])
         self._db.executemany(INSERT_EVENT, event_rows(order_id, expected_version, decision.events))
+        self.written[order_id] = order
 
     def due(self, now: datetime, limit: int) -> list[str]:
         return [order_id for (order_id,) in self._db.execute(DUE, (micros(now), limit))]
