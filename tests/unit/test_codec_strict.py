@@ -57,7 +57,16 @@ from orderflow.testing import commands
 from support import HOUR, PAID_AT, at, eur, placement, reach
 
 BUYER, SELLER, PLATFORM = Role
-DELETE = object()
+
+
+class _Delete:
+    """Marks a field to remove from a payload (its repr names it in test ids)."""
+
+    def __repr__(self) -> str:
+        return "<deleted>"
+
+
+DELETE = _Delete()
 
 ACCEPTED = encode_event(OrderAccepted(at=PAID_AT, delivery_due=at("2026-01-06T10:00")))
 PLACED = encode_event(place_order(placement()).events[0])
