@@ -149,6 +149,25 @@ def _notices(parties: tuple[Role, ...], topic: str) -> tuple[Notification, ...]:
     return tuple(Notification(party, topic) for party in parties)
 
 
+def _event_types(base: type[ev.Event]) -> list[type[ev.Event]]:
+    return [base, *(kind for sub in base.__subclasses__() for kind in _event_types(sub))]
+
+
+#: Events whose audience depends on the event or the order (see ``_audience``).
+_ADDRESSED_EACH_TIME = (
+    ev.ReminderSent,
+    ev.PartialRefundProposed,
+    ev.PartialRefundAccepted,
+    ev.PartialRefundDeclined,
+)
+#: The notifications of every other event, looked up once per event type.
+_FIXED_NOTICES = {
+    kind: _notices(_AUDIENCE.get(kind, _BOTH), kind.__name__)
+    for kind in _event_types(ev.Event)
+    if kind not in _ADDRESSED_EACH_TIME
+}
+
+
 def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Effect]:
     money = after.terms.money
     found: list[Effect] = [
@@ -195,7 +214,7 @@ _CONSEQUENCES: dict[type[ev.Event], Callable[[Any, Order, Order], list[Effect]]]
 
 def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Effect, ...]:
     """The effects of one event applied to ``before`` (None for a placement), giving ``after``."""
-    notices = _notices(_audience(event, before), event.name)
+    notices = _FIXED_NOTICES.get(type(event)) or _notices(_audience(event, before), event.name)
     if before is None:
         return notices
     consequences = _CONSEQUENCES.get(type(event))

@@ -79,9 +79,11 @@ def checked_amount(
     money: Money, currency: str, *, cap: Decimal, allow_zero: bool = False, what: str = "amount"
 ) -> Decimal:
     """The amount of ``money`` if it is a valid amount of this order (R-MONEY-6), else raise."""
+    amount = money.amount
+    if 0 < amount <= cap and money.currency == currency and amount.same_quantum(_quantum(currency)):
+        return amount  # the common case, already quantized: the checks below would all pass
     if money.currency != currency:
         raise CurrencyMismatch(f"{what} is in {money.currency}, the order is in {currency}")
-    amount = money.amount
     if amount < 0 or (amount == 0 and not allow_zero):
         raise InvalidAmount(f"{what} must be {'zero or ' if allow_zero else ''}positive, got {amount}")
     if amount > cap:
