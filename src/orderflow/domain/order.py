@@ -80,7 +80,7 @@ class Hold:
     resume: State
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # no __weakref__ slot: it would break evolve's same-layout draft
 class Order:
     """One order at one version. Build it with ``place_order``; evolve it with ``decide``."""
 
@@ -146,19 +146,22 @@ _KEEP: Any = object()
 def _fast_evolve(cls: type[Order]) -> Callable[..., Order]:
     """``attrs.evolve`` specialised for one slotted class.
 
-    ``decide`` copies an order once per event: the generic ``attrs.evolve`` costs ~6 µs, a call
-    to the frozen ``__init__`` ~2 µs (one ``object.__setattr__`` per field); setting each slot
-    through its own descriptor costs ~1.5 µs. No validator or converter is skipped: ``Order``
-    has none.
+    ``decide`` copies an order once per event. A frozen class refuses attribute stores, so the copy
+    is filled as a draft, a plain class with the same slots whose stores are the interpreter's
+    fastest, then made a ``cls`` by ``__class__`` assignment (allowed between classes of one
+    layout). That costs half of setting each slot through its descriptor (11k instructions
+    against 22k), a third of the frozen ``__init__``. No validator or converter is skipped:
+    ``Order`` has none.
     """
     fields = attrs.fields(cls)
     assert not any(f.validator or f.converter for f in fields)
     names = [field.name for field in fields]
-    namespace: dict[str, Any] = {"_KEEP": _KEEP, "_new": object.__new__, "cls": cls}
-    namespace.update({f"_set_{name}": getattr(cls, name).__set__ for name in names})
+    draft = type(f"{cls.__name__}Draft", (), {"__slots__": vars(cls)["__slots__"]})
+    namespace: dict[str, Any] = {"_KEEP": _KEEP, "_new": object.__new__, "cls": cls, "draft": draft}
     parameters = ", ".join(f"{name}=_KEEP" for name in names)
-    body = "".join(f"    _set_{name}(new, order.{name} if {name} is _KEEP else {name})\n" for name in names)
-    exec(f"def evolve(order, *, {parameters}):\n    new = _new(cls)\n{body}    return new", namespace)
+    body = "".join(f"    new.{name} = order.{name} if {name} is _KEEP else {name}\n" for name in names)
+    head = f"def evolve(order, *, {parameters}):\n    new = _new(draft)\n"
+    exec(f"{head}{body}    new.__class__ = cls\n    return new", namespace)
     evolve: Callable[..., Order] = namespace["evolve"]
     evolve.__doc__ = f"A copy of a {cls.__name__} with the given fields changed."
     return evolve
