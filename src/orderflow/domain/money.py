@@ -12,6 +12,7 @@ from functools import cache
 
 import attrs
 
+from .drafts import fast_init
 from .errors import CurrencyMismatch, InvalidAmount, InvalidArgument
 
 #: ISO 4217 minor units of the currencies whose exponent is not 2.
@@ -116,7 +117,8 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount if amount.same_quantum(quantum) else amount.quantize(quantum)
 
 
-@attrs.frozen
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Ledger:
     """Where every unit paid in is now (R-MONEY-5): paid = escrow + refunded + credited + revenue."""
 

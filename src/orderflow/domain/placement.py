@@ -11,6 +11,7 @@ from . import events as ev
 from . import validators as v
 from .dates import add_months, require_aware
 from .decision import Decision
+from .drafts import fast_init
 from .effects import effects_of
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
@@ -21,7 +22,8 @@ from .policy import COMEUP, Policy
 _NO_TIME = timedelta(0)
 
 
-@attrs.frozen
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Option:
     """An option of the service bought with the order."""
 
@@ -30,7 +32,8 @@ class Option:
     delivery_days: int = attrs.field(validator=v.whole_days)
 
 
-@attrs.frozen(kw_only=True)
+@fast_init
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Placement:
     """What the buyer paid for, as the host gives it. Amounts are checked by ``place_order``."""
 
