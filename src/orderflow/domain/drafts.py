@@ -36,10 +36,10 @@ def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[...,
 
 def fast_init(cls: type[T]) -> type[T]:
     """Give ``cls`` an ``__init__`` that fills a draft: the attrs ``__init__``'s parameters,
-    defaults, validators (run once every field is set) and ``__attrs_post_init__``. Applied on top
-    of ``attrs.frozen(weakref_slot=False)``; classes with converters keep the attrs one."""
+    defaults, converters (plain functions), validators (run once every field is set) and
+    ``__attrs_post_init__``. Applied on top of ``attrs.frozen(weakref_slot=False)``."""
     fields = attrs.fields(cls)  # type: ignore[arg-type]
-    assert not any(f.converter for f in fields)
+    assert not any(isinstance(f.converter, attrs.Converter) for f in fields)
     assert not hasattr(cls, "__attrs_pre_init__")
     namespace: dict[str, Any] = {"_draft": _draft_of(cls), "_set_class": _set_class, "NOTHING": attrs.NOTHING}
     positional: list[str] = []
@@ -62,10 +62,14 @@ def fast_init(cls: type[T]) -> type[T]:
             namespace[f"_default_{field.name}"] = field.default
             parameter += f"=_default_{field.name}"
         (keyword if field.kw_only else positional).append(parameter)
-        stores.append(f"    self.{field.name} = {field.alias}")
+        value = field.alias
+        if field.converter is not None:
+            namespace[f"_convert_{field.name}"] = field.converter
+            value = f"_convert_{field.name}({value})"
+        stores.append(f"    self.{field.name} = {value}")
         if field.validator is not None:
             namespace[f"_validate_{field.name}"], namespace[f"_field_{field.name}"] = field.validator, field
-            checks.append(f"    _validate_{field.name}(self, _field_{field.name}, {field.alias})")
+            checks.append(f"    _validate_{field.name}(self, _field_{field.name}, self.{field.name})")
     if hasattr(cls, "__attrs_post_init__"):
         checks.append("    self.__attrs_post_init__()")
     parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])

@@ -57,7 +57,8 @@ def _currency_code(value: object) -> str:
     return value
 
 
-@attrs.frozen
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Money:
     """An exact amount in a currency, e.g. ``Money("40.00", "EUR")``."""
 
