@@ -23,7 +23,7 @@ _KEEP: Any = object()
 
 def _draft_of(cls: type) -> type:
     slots = vars(cls)["__slots__"]
-    assert cls.__bases__ == (object,), f"{cls.__name__}: a draft has the layout of a class based on object"
+    assert cls.__bases__ == (object,), f"{cls.__name__}: only a class based on object has a draft"
     assert "__weakref__" not in slots, f"{cls.__name__}: a __weakref__ slot breaks the layout's match"
     return type(f"{cls.__name__}Draft", (), {"__slots__": slots})
 
@@ -35,13 +35,20 @@ def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[...,
 
 
 def fast_init(cls: type[T]) -> type[T]:
-    """Give ``cls`` an ``__init__`` that fills a draft: the attrs ``__init__``'s parameters,
-    defaults, converters (plain functions), validators (run once every field is set) and
-    ``__attrs_post_init__``. Applied on top of ``attrs.frozen(weakref_slot=False)``."""
+    """Give ``cls`` a faster ``__init__``: the attrs one's parameters, defaults, converters (plain
+    functions), validators (run once every field is set) and ``__attrs_post_init__``.
+
+    A class based on ``object`` and made with ``attrs.frozen(weakref_slot=False)`` is filled as a
+    draft; any other, whose layout no draft can match, through each slot's descriptor (a fifth
+    cheaper than ``object.__setattr__``).
+    """
     fields = attrs.fields(cls)  # type: ignore[arg-type]
     assert not any(isinstance(f.converter, attrs.Converter) for f in fields)
     assert not hasattr(cls, "__attrs_pre_init__")
-    namespace: dict[str, Any] = {"_draft": _draft_of(cls), "_set_class": _set_class, "NOTHING": attrs.NOTHING}
+    drafted = cls.__bases__ == (object,) and "__weakref__" not in vars(cls)["__slots__"]
+    namespace: dict[str, Any] = {"_set_class": _set_class, "NOTHING": attrs.NOTHING}
+    if drafted:
+        namespace["_draft"] = _draft_of(cls)
     positional: list[str] = []
     keyword: list[str] = []
     stores: list[str] = []
@@ -66,17 +73,22 @@ def fast_init(cls: type[T]) -> type[T]:
         if field.converter is not None:
             namespace[f"_convert_{field.name}"] = field.converter
             value = f"_convert_{field.name}({value})"
-        stores.append(f"    self.{field.name} = {value}")
+        if drafted:
+            stores.append(f"    self.{field.name} = {value}")
+        else:
+            namespace[f"_set_{field.name}"] = getattr(cls, field.name).__set__
+            stores.append(f"    _set_{field.name}(self, {value})")
         if field.validator is not None:
             namespace[f"_validate_{field.name}"], namespace[f"_field_{field.name}"] = field.validator, field
             checks.append(f"    _validate_{field.name}(self, _field_{field.name}, self.{field.name})")
     if hasattr(cls, "__attrs_post_init__"):
         checks.append("    self.__attrs_post_init__()")
     parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    body = "\n".join(["    kind = self.__class__", "    _set_class(self, _draft)", *stores])
-    source = f"def __init__({parameters}):\n{body}\n    _set_class(self, kind)\n" + "".join(
-        c + "\n" for c in checks
-    )
+    swaps = ("    kind = self.__class__\n    _set_class(self, _draft)\n", "    _set_class(self, kind)\n")
+    enter, leave = swaps if drafted else ("", "")
+    body = "".join(f"{line}\n" for line in stores)
+    source = f"def __init__({parameters}):\n{enter}{body}{leave}" + "".join(f"{check}\n" for check in checks)
+    source += "    pass\n" if not (body or checks) else ""
     init = _compile("__init__", source, namespace)
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     cls.__init__ = init  # type: ignore[method-assign]
@@ -96,3 +108,8 @@ def evolver(cls: type[T]) -> Callable[..., T]:
     evolve = _compile("evolve", f"{head}{body}    new.__class__ = cls\n    return new", namespace)
     evolve.__doc__ = f"A copy of a {cls.__name__} with the given fields changed."
     return evolve
+
+
+def family(base: type[T]) -> list[type[T]]:
+    """``base`` and every subclass of it defined so far."""
+    return [base, *(kind for sub in base.__subclasses__() for kind in family(sub))]

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import attrs
 
 from . import events as ev
+from .drafts import family, fast_init
 from .money import Money
 from .order import Order
 from .states import TERMINAL, Role, State
@@ -149,10 +150,6 @@ def _notices(parties: tuple[Role, ...], topic: str) -> tuple[Notification, ...]:
     return tuple(Notification(party, topic) for party in parties)
 
 
-def _event_types(base: type[ev.Event]) -> list[type[ev.Event]]:
-    return [base, *(kind for sub in base.__subclasses__() for kind in _event_types(sub))]
-
-
 #: Events whose audience depends on the event or the order (see ``_audience``).
 _ADDRESSED_EACH_TIME = (
     ev.ReminderSent,
@@ -163,7 +160,7 @@ _ADDRESSED_EACH_TIME = (
 #: The notifications of every other event, looked up once per event type.
 _FIXED_NOTICES = {
     kind: _notices(_AUDIENCE.get(kind, _BOTH), kind.__name__)
-    for kind in _event_types(ev.Event)
+    for kind in family(ev.Event)
     if kind not in _ADDRESSED_EACH_TIME
 }
 
@@ -238,3 +235,7 @@ def _statistics(event: ev.Event, before: Order, after: Order) -> SellerStatistic
         on_time=None if before.late_delivery is None and not late else not late,
         accepted=before.accepted_at is not None,
     )
+
+
+for _kind in family(Effect):
+    fast_init(_kind)

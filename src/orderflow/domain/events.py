@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from .drafts import family, fast_init
 from .money import Ledger
 from .order import Extra, Hold, Offer, Order, Proposal, Terms, evolve
 from .states import Role, State
@@ -395,3 +396,7 @@ class ReminderSent(Event):
 
     def _changes(self, order: Order) -> Changes:
         return {"reminded": (*order.reminded, (self.deadline, self.due))}
+
+
+for _kind in family(Event):
+    fast_init(_kind)
