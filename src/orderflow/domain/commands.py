@@ -12,6 +12,7 @@ from typing import ClassVar
 import attrs
 
 from . import validators as v
+from .drafts import family, fast_init
 from .errors import InvalidArgument
 from .money import Money
 from .states import Role
@@ -227,3 +228,7 @@ COMMANDS: dict[str, type[Command]] = {
         Review,
     )
 }
+
+
+for _kind in family(Command):
+    fast_init(_kind)

@@ -45,5 +45,8 @@ def add_months(instant: datetime, months: int) -> datetime:
     utc = instant if instant.tzinfo is timezone.utc else instant.astimezone(timezone.utc)
     month_index = utc.month - 1 + months
     year, month = utc.year + month_index // 12, month_index % 12 + 1
-    day = min(utc.day, _days_in_month(year, month))
-    return utc.replace(year=year, month=month, day=day)
+    day = utc.day
+    if day > 28:
+        day = min(day, _days_in_month(year, month))
+    # The constructor with positional arguments costs a third of ``replace`` with keywords.
+    return datetime(year, month, day, utc.hour, utc.minute, utc.second, utc.microsecond, timezone.utc)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import attrs
 
+from .drafts import fast_init
 from .effects import Effect, effects_of
 from .events import Event
 from .order import Order
 
 
-@attrs.frozen
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Decision:
     """The order after a decision, the events that led there and the effects the host must do.
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import attrs
 
 from . import events as ev
+from .drafts import family, fast_init
 from .money import Money
 from .order import Order
 from .states import TERMINAL, Role, State
@@ -149,6 +150,21 @@ def _notices(parties: tuple[Role, ...], topic: str) -> tuple[Notification, ...]:
     return tuple(Notification(party, topic) for party in parties)
 
 
+#: Events whose audience depends on the event or the order (see ``_audience``).
+_ADDRESSED_EACH_TIME = (
+    ev.ReminderSent,
+    ev.PartialRefundProposed,
+    ev.PartialRefundAccepted,
+    ev.PartialRefundDeclined,
+)
+#: The notifications of every other event, looked up once per event type.
+_FIXED_NOTICES = {
+    kind: _notices(_AUDIENCE.get(kind, _BOTH), kind.__name__)
+    for kind in family(ev.Event)
+    if kind not in _ADDRESSED_EACH_TIME
+}
+
+
 def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Effect]:
     money = after.terms.money
     found: list[Effect] = [
@@ -195,7 +211,7 @@ _CONSEQUENCES: dict[type[ev.Event], Callable[[Any, Order, Order], list[Effect]]]
 
 def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Effect, ...]:
     """The effects of one event applied to ``before`` (None for a placement), giving ``after``."""
-    notices = _notices(_audience(event, before), event.name)
+    notices = _FIXED_NOTICES.get(type(event)) or _notices(_audience(event, before), event.name)
     if before is None:
         return notices
     consequences = _CONSEQUENCES.get(type(event))
@@ -219,3 +235,7 @@ def _statistics(event: ev.Event, before: Order, after: Order) -> SellerStatistic
         on_time=None if before.late_delivery is None and not late else not late,
         accepted=before.accepted_at is not None,
     )
+
+
+for _kind in family(Effect):
+    fast_init(_kind)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from .drafts import family, fast_init
 from .money import Ledger
 from .order import Extra, Hold, Offer, Order, Proposal, Terms, evolve
 from .states import Role, State
@@ -58,11 +59,15 @@ class OrderPlaced(Event):
     @property
     def paid(self) -> Decimal:
         """Everything paid at placement: price, options, tip and the platform's fee (R-MONEY-1)."""
-        options = sum((option.price for option in self.options), Decimal(0))
-        return self.price + options + self.tip + self.terms.platform_fee
+        paid = self.price + self.tip + self.terms.platform_fee
+        for option in self.options:
+            paid += option.price
+        return paid
 
     def create(self) -> Order:
-        terms = self.terms
+        terms, delivery_days = self.terms, self.delivery_days
+        for option in self.options:
+            delivery_days += option.delivery_days
         return Order(
             terms=terms,
             state=State.PENDING,
@@ -70,7 +75,7 @@ class OrderPlaced(Event):
             updated_at=self.at,
             ledger=Ledger.opened(terms.currency, self.paid),
             expires_at=self.expires_at,
-            delivery_days=self.delivery_days + sum(option.delivery_days for option in self.options),
+            delivery_days=delivery_days,
             timer_due=self.acceptance_due,
         )
 
@@ -391,3 +396,7 @@ class ReminderSent(Event):
 
     def _changes(self, order: Order) -> Changes:
         return {"reminded": (*order.reminded, (self.deadline, self.due))}
+
+
+for _kind in family(Event):
+    fast_init(_kind)

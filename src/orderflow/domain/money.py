@@ -12,6 +12,7 @@ from functools import cache
 
 import attrs
 
+from .drafts import fast_init
 from .errors import CurrencyMismatch, InvalidAmount, InvalidArgument
 
 #: ISO 4217 minor units of the currencies whose exponent is not 2.
@@ -56,7 +57,8 @@ def _currency_code(value: object) -> str:
     return value
 
 
-@attrs.frozen
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Money:
     """An exact amount in a currency, e.g. ``Money("40.00", "EUR")``."""
 
@@ -79,9 +81,11 @@ def checked_amount(
     money: Money, currency: str, *, cap: Decimal, allow_zero: bool = False, what: str = "amount"
 ) -> Decimal:
     """The amount of ``money`` if it is a valid amount of this order (R-MONEY-6), else raise."""
+    amount = money.amount
+    if 0 < amount <= cap and money.currency == currency and amount.same_quantum(_quantum(currency)):
+        return amount  # the common case, already quantized: the checks below would all pass
     if money.currency != currency:
         raise CurrencyMismatch(f"{what} is in {money.currency}, the order is in {currency}")
-    amount = money.amount
     if amount < 0 or (amount == 0 and not allow_zero):
         raise InvalidAmount(f"{what} must be {'zero or ' if allow_zero else ''}positive, got {amount}")
     if amount > cap:
@@ -114,7 +118,8 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount if amount.same_quantum(quantum) else amount.quantize(quantum)
 
 
-@attrs.frozen
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Ledger:
     """Where every unit paid in is now (R-MONEY-5): paid = escrow + refunded + credited + revenue."""
 

@@ -6,13 +6,13 @@ the seller's share, running deadlines) are computed, not stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
+from .drafts import evolver, fast_init
 from .money import Ledger, Money
 from .policy import Policy
 from .states import TERMINAL, WORKING, Role, State
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .graph import Graph
 
 
-@attrs.frozen
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Extra:
     """A priced addition to the service: an option or an accepted custom offer."""
 
@@ -30,7 +31,8 @@ class Extra:
     delivery_days: int
 
 
-@attrs.frozen
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Terms:
     """What an order must remember of its placement; shared by every version of the order.
 
@@ -80,7 +82,7 @@ class Hold:
     resume: State
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)  # see drafts.py
 class Order:
     """One order at one version. Build it with ``place_order``; evolve it with ``decide``."""
 
@@ -140,29 +142,5 @@ class Order:
         return next((o for o in self.offers if o.offer_id == offer_id), None)
 
 
-_KEEP: Any = object()
-
-
-def _fast_evolve(cls: type[Order]) -> Callable[..., Order]:
-    """``attrs.evolve`` specialised for one slotted class.
-
-    ``decide`` copies an order once per event: the generic ``attrs.evolve`` costs ~6 µs, a call
-    to the frozen ``__init__`` ~2 µs (one ``object.__setattr__`` per field); setting each slot
-    through its own descriptor costs ~1.5 µs. No validator or converter is skipped: ``Order``
-    has none.
-    """
-    fields = attrs.fields(cls)
-    assert not any(f.validator or f.converter for f in fields)
-    names = [field.name for field in fields]
-    namespace: dict[str, Any] = {"_KEEP": _KEEP, "_new": object.__new__, "cls": cls}
-    namespace.update({f"_set_{name}": getattr(cls, name).__set__ for name in names})
-    parameters = ", ".join(f"{name}=_KEEP" for name in names)
-    body = "".join(f"    _set_{name}(new, order.{name} if {name} is _KEEP else {name})\n" for name in names)
-    exec(f"def evolve(order, *, {parameters}):\n    new = _new(cls)\n{body}    return new", namespace)
-    evolve: Callable[..., Order] = namespace["evolve"]
-    evolve.__doc__ = f"A copy of a {cls.__name__} with the given fields changed."
-    return evolve
-
-
 #: ``evolve(order, state=..., ...)``: a copy of ``order`` with some fields changed.
-evolve = _fast_evolve(Order)
+evolve = evolver(Order)

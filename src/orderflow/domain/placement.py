@@ -11,6 +11,7 @@ from . import events as ev
 from . import validators as v
 from .dates import add_months, require_aware
 from .decision import Decision
+from .drafts import fast_init
 from .effects import effects_of
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
@@ -18,8 +19,11 @@ from .money import Money, checked_amount, zero
 from .order import Extra, Terms
 from .policy import COMEUP, Policy
 
+_NO_TIME = timedelta(0)
 
-@attrs.frozen
+
+@fast_init
+@attrs.frozen(weakref_slot=False)
 class Option:
     """An option of the service bought with the order."""
 
@@ -28,7 +32,8 @@ class Option:
     delivery_days: int = attrs.field(validator=v.whole_days)
 
 
-@attrs.frozen(kw_only=True)
+@fast_init
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Placement:
     """What the buyer paid for, as the host gives it. Amounts are checked by ``place_order``."""
 
@@ -52,24 +57,28 @@ def place_order(placement: Placement) -> Decision:
     """The new order, pending with all of its payment in escrow (R-MONEY-1, R-PEND-3, R-EXP-1)."""
     p, policy = placement, placement.policy
     paid_at = require_aware(p.paid_at, "paid_at")
-    currency = p.price.currency
+    currency, cap = p.price.currency, policy.max_amount
 
-    def amount(money: Money | None, what: str, *, allow_zero: bool = True) -> Decimal:
-        if money is None:
-            return zero(currency)
-        return checked_amount(money, currency, cap=policy.max_amount, allow_zero=allow_zero, what=what)
+    def amount(money: Money | None, what: str) -> Decimal:
+        return (
+            zero(currency)
+            if money is None
+            else checked_amount(money, currency, cap=cap, allow_zero=True, what=what)
+        )
 
-    price = amount(p.price, "price", allow_zero=False)
+    price = checked_amount(p.price, currency, cap=cap, what="price")
     options = tuple(
-        Extra(o.name, amount(o.price, "an option's price", allow_zero=False), o.delivery_days)
+        Extra(o.name, checked_amount(o.price, currency, cap=cap, what="an option's price"), o.delivery_days)
         for o in p.options
     )
     tip = amount(p.tip, "tip")
-    tippable = price + sum((o.price for o in options), Decimal(0))
+    tippable = price
+    for option in options:
+        tippable += option.price
     if tip > tippable * policy.tip_cap_rate:  # R-MONEY-2, compared exactly
         raise InvalidAmount(f"tip {tip} is over {policy.tip_cap_rate:%} of {tippable}")
     window = policy.acceptance_window if p.acceptance_window is None else p.acceptance_window
-    if window <= timedelta(0):
+    if window <= _NO_TIME:
         raise InvalidArgument("acceptance_window must be positive")
     terms = Terms(
         order_id=p.order_id,

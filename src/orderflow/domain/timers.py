@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import attrs
 
@@ -30,7 +30,7 @@ class NextDue:
 
 def check_time(order: Order, now: object) -> datetime:
     """``now`` if it is aware and not before the order's last event (R-TIME-1)."""
-    instant = require_aware(now)
+    instant = now if type(now) is datetime and now.tzinfo is timezone.utc else require_aware(now)
     if instant < order.updated_at:
         raise InvalidTime(
             f"{instant.isoformat()} is before the order's last event ({order.updated_at.isoformat()})"
@@ -55,7 +55,7 @@ def _first(order: Order, until: datetime | None) -> Due | ReminderDue | None:
 
 def _nothing_due(order: Order, now: datetime) -> bool:
     """A cheap sufficient test that no deadline or reminder is due by ``now``."""
-    if order.policy.reminders:
+    if order.terms.policy.reminders:
         return False
     if order.state not in ACTIVE:
         return True
