@@ -45,7 +45,7 @@ class Live:
 
     def __init__(self, index: int, order: Order, draws: Draws, seller: SellerProfile, buyer: BuyerProfile):
         self.index, self.order, self.draws, self.seller, self.buyer = index, order, draws, seller, buyer
-        self.due: datetime | None = None  # next_due's instant
+        self.due: datetime | None = None  # next_due's instant, unless the plan comes before any
         self.plan: Plan | None = None
         self.excluded: frozenset[str] = frozenset()  # keys the core rejected at this version
         self.considered = 0  # once-per-order choices already drawn (the bits below)

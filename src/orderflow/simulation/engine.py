@@ -27,6 +27,7 @@ from ..domain.errors import OrderflowError
 from ..domain.money import Money, minor_units, zero
 from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, Policy
+from ..domain.timers import _nothing_due as nothing_due_by  # the core's own cheap test
 from ..domain.timers import advance, next_due
 from ..stats import SellerStats
 from .actors import Actors, Live
@@ -189,10 +190,14 @@ class Engine:
         self._schedule(live, now)
 
     def _schedule(self, live: Live, now: datetime) -> None:
-        due = next_due(live.order)
-        live.due = None if due is None else due.at
         plan = live.plan = self.actors.plan(live, now)
-        wake = live.due if plan is None or (live.due is not None and live.due <= plan[0]) else plan[0]
+        wake: datetime | None
+        if plan is not None and nothing_due_by(live.order, plan[0]):
+            live.due, wake = None, plan[0]  # no deadline fires by the plan: no need to ask next_due
+        else:
+            due = next_due(live.order)
+            live.due = None if due is None else due.at
+            wake = live.due if plan is None or (live.due is not None and live.due <= plan[0]) else plan[0]
         if wake is not None:  # else the order waits for nothing: it stays alive, unfinished
             heapq.heappush(self.heap, (wake, next(self.sequence), live))
 
