@@ -36,6 +36,9 @@ from .draws import Draws, stream_seed
 from .population import Arrival, Market, Population, file_arrivals, poisson_arrivals
 from .tally import Tally
 
+#: A price, its option, its tip, and the platform's fee without and with the option (``_prices``).
+Prices = tuple[Money, tuple[Option], Money, Money, Money]
+
 
 @attrs.frozen
 class Setup:
@@ -81,7 +84,7 @@ class Engine:
         self.heap: list[tuple[datetime, int, Live | Arrival]] = []
         self.sequence = itertools.count()
         self._cent = Decimal(1).scaleb(-minor_units(market.currency))
-        self._prices_made: dict[Decimal, tuple[Money, tuple[Option], Money]] = {}
+        self._prices_made: dict[Decimal, Prices] = {}
 
     def arrivals(self) -> Iterator[Arrival]:
         setup = self.setup
@@ -112,18 +115,29 @@ class Engine:
         if arrival is not None:
             heapq.heappush(self.heap, (arrival.at, next(self.sequence), arrival))
 
-    def _prices(self, price: Decimal) -> tuple[Money, tuple[Option], Money]:
-        """The price, an option (a third of it, one more day) and a tip (a tenth), made once per
-        price: they are immutable values."""
+    def _prices(self, price: Decimal) -> Prices:
+        """The price, an option (a third of it, one more day), a tip (a tenth) and the platform's
+        fee without and with the option, made once per price: they are immutable values."""
         found = self._prices_made.get(price)
         if found is None:
-            currency, cent = self.setup.market.currency, self._cent
+            currency, cent, rate = self.setup.market.currency, self._cent, self.setup.policy.fee_rate
 
             def money(amount: Decimal) -> Money:
                 return Money(max(amount.quantize(cent, ROUND_HALF_UP), cent), currency)
 
-            option = (Option("extra", money(price / 3), 1),)
-            found = self._prices_made[price] = (money(price), option, money(price / 10))
+            def fee(base: Decimal) -> Money:
+                return Money((base * rate).quantize(cent, ROUND_HALF_UP), currency)
+
+            option = Option("extra", money(price / 3), 1)
+            made = money(price)
+            found = (
+                made,
+                (option,),
+                money(price / 10),
+                fee(made.amount),
+                fee(made.amount + option.price.amount),
+            )
+            self._prices_made[price] = found
         return found
 
     def _place(self, arrival: Arrival) -> None:
@@ -131,10 +145,8 @@ class Engine:
         index = tally.placed
         draws = Draws(stream_seed(setup.seed, index))
         buyer = self.population.buyer(arrival.buyer)
-        price, option, tip = self._prices(arrival.price)
-        options = option if draws.chance(setup.behaviour.buyer.option_probability) else ()
-        base = price.amount + sum(o.price.amount for o in options)
-        fee = (base * setup.policy.fee_rate).quantize(self._cent, ROUND_HALF_UP)
+        price, option, tip, fee, fee_with_option = self._prices(arrival.price)
+        with_option = draws.chance(setup.behaviour.buyer.option_probability)
         placed = place_order(
             Placement(
                 order_id=f"o{index}",
@@ -143,9 +155,9 @@ class Engine:
                 price=price,
                 delivery_days=arrival.delivery_days,
                 paid_at=arrival.at,
-                options=options,
+                options=option if with_option else (),
                 tip=tip if draws.chance(setup.behaviour.buyer.tip_probability) else None,
-                platform_fee=Money(fee, price.currency),
+                platform_fee=fee_with_option if with_option else fee,
                 policy=setup.policy,
             )
         )
