@@ -89,7 +89,7 @@ class Actors:
 
     @staticmethod
     def _after(draws: Draws, now: datetime, delay: Delay) -> datetime:
-        return now + timedelta(seconds=round(3600 * draws.lognormal(delay.median_hours, delay.spread)))
+        return now + timedelta(0, round(3600 * draws.lognormal(delay.median_hours, delay.spread)))
 
     def _pending(self, live: Live, now: datetime) -> Plan | None:
         d = live.draws
