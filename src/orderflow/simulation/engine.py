@@ -30,7 +30,7 @@ from ..domain.policy import COMEUP, Policy
 from ..domain.timers import _nothing_due as nothing_due_by  # the core's own cheap test
 from ..domain.timers import advance, next_due
 from ..stats import SellerStats
-from .actors import Actors, Live
+from .actors import NOTHING_EXCLUDED, Actors, Live
 from .behaviour import Behaviour
 from .draws import Draws, stream_seed
 from .population import Arrival, Market, Population, file_arrivals, poisson_arrivals
@@ -77,6 +77,7 @@ class Engine:
         self.setup, self.progress = setup, progress
         market, behaviour = setup.market, setup.behaviour
         self.actors = Actors(behaviour)
+        self._plan = self.actors.plan
         self.population = Population(setup.seed, behaviour.seller, behaviour.buyer)
         self.tally = Tally(zero(market.currency))
         self.stats = SellerStats(setup.policy)
@@ -94,16 +95,17 @@ class Engine:
 
     def run(self) -> Run:
         horizon, heap, pop = self.setup.horizon, self.heap, heapq.heappop
+        wake, place, next_arrival = self._wake, self._place, self._next_arrival  # bound once: hot loop
         arrivals = self.arrivals()
-        self._next_arrival(arrivals)
+        next_arrival(arrivals)
         clock = self.setup.market.start
         while heap and (horizon is None or heap[0][0] <= horizon):
             clock, _, item = pop(heap)
             if isinstance(item, Live):
-                self._wake(item)
+                wake(item)
             else:
-                self._place(item)
-                self._next_arrival(arrivals)
+                place(item)
+                next_arrival(arrivals)
         if horizon is not None:
             clock = horizon
         if self.progress is not None and self.tally.placed % 1000:
@@ -193,7 +195,7 @@ class Engine:
     def _apply(self, live: Live, decision: Decision, now: datetime) -> None:
         self.tally.decision(decision)
         order = live.order = decision.order
-        live.excluded = frozenset()
+        live.excluded = NOTHING_EXCLUDED
         if order.is_terminal:
             self.tally.ended_order(order)
             self.stats.observe(decision)  # the seller-statistics effect comes with the end only
@@ -202,7 +204,7 @@ class Engine:
         self._schedule(live, now)
 
     def _schedule(self, live: Live, now: datetime) -> None:
-        plan = live.plan = self.actors.plan(live, now)
+        plan = live.plan = self._plan(live, now)
         wake: datetime | None
         if plan is not None and nothing_due_by(live.order, plan[0]):
             live.due, wake = None, plan[0]  # no deadline fires by the plan: no need to ask next_due
