@@ -2,12 +2,14 @@
 
 Theory of operation. The heap holds ``(instant, sequence, item)``: the next arrival, and one
 entry per live order, at the earlier of its next deadline (``next_due``) and the action its
-parties planned (``actors``). Only an order's own entry ever changes it, so an entry is never
-stale. Waking an order either ``advance``s it to its deadline or ``decide``s the planned command;
-a command the core rejects (the typed errors) is dropped and the parties plan again without it.
-A terminal order is counted and forgotten at once: memory follows the orders alive, and the
-totals are counters (``tally``). Nothing sleeps and no wall clock is read; every draw comes from
-seeded generators, so a run is a pure function of its ``Setup``.
+parties planned (``actors``); ``next_due`` is asked only when the core's cheap test cannot rule
+out a deadline by the planned instant (mostly it can: the plan comes first). Only an order's own
+entry ever changes it, so an entry is never stale. Waking an order either ``advance``s it to its
+deadline or ``decide``s the planned command; a command the core rejects (the typed errors) is
+dropped and the parties plan again without it. A terminal order is counted and forgotten at
+once: memory follows the orders alive, and the totals are counters (``tally``). Nothing sleeps
+and no wall clock is read; every draw comes from seeded generators, so a run is a pure function
+of its ``Setup``.
 """
 
 from __future__ import annotations
