@@ -36,6 +36,7 @@ OUTCOMES = (c.Outcome.RELEASE, c.Outcome.REFUND, c.Outcome.SPLIT, c.Outcome.REST
 
 #: The action planned for an order: when, its report key, the command.
 Plan = tuple[datetime, str, c.Command]
+NOTHING_EXCLUDED: frozenset[str] = frozenset()  # a live order's usual ``excluded``, shared
 
 
 class Live:
@@ -45,9 +46,9 @@ class Live:
 
     def __init__(self, index: int, order: Order, draws: Draws, seller: SellerProfile, buyer: BuyerProfile):
         self.index, self.order, self.draws, self.seller, self.buyer = index, order, draws, seller, buyer
-        self.due: datetime | None = None  # next_due's instant
+        self.due: datetime | None = None  # next_due's instant, unless the plan comes before any
         self.plan: Plan | None = None
-        self.excluded: frozenset[str] = frozenset()  # keys the core rejected at this version
+        self.excluded = NOTHING_EXCLUDED  # keys the core rejected at this version
         self.considered = 0  # once-per-order choices already drawn (the bits below)
 
 
@@ -89,7 +90,7 @@ class Actors:
 
     @staticmethod
     def _after(draws: Draws, now: datetime, delay: Delay) -> datetime:
-        return now + timedelta(seconds=round(3600 * draws.lognormal(delay.median_hours, delay.spread)))
+        return now + timedelta(0, round(3600 * draws.lognormal(delay.median_hours, delay.spread)))
 
     def _pending(self, live: Live, now: datetime) -> Plan | None:
         d = live.draws
@@ -143,7 +144,9 @@ class Actors:
             if d.chance(self.buyer.buy_option_probability):
                 option = c.BuyOption(BUYER, "express review", self._extra_price(order), 1)
                 plans.append((now + before * d.uniform(), "buyer:buy_option", option))
-        return _earliest(*(p for p in plans if p is None or p[1] not in excluded))
+        if excluded:
+            plans = [p for p in plans if p is None or p[1] not in excluded]
+        return _earliest(*plans)
 
     def _extra_price(self, order: Order) -> Money:
         amount = _fraction(order.seller_share, self.seller.custom_offer_price_ratio, order.currency)

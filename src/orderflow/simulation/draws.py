@@ -7,11 +7,12 @@ goes the same way. A ``random.Random`` per live order would cost 2.5 KB each; th
 
 from __future__ import annotations
 
-import math
+from math import cos, exp, log, pi, sqrt
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 _UNIT = 2.0**-53
+_TAU = 2.0 * pi
 
 
 def _mix(value: int) -> int:
@@ -53,5 +54,11 @@ class Draws:
 
     def lognormal(self, median: float, spread: float) -> float:
         """``median`` times e to a normal of deviation ``spread`` (Box-Muller)."""
-        radius = math.sqrt(-2.0 * math.log(1.0 - self.uniform()))
-        return median * math.exp(spread * radius * math.cos(2.0 * math.pi * self.uniform()))
+        first = (self.state + _GOLDEN) & _MASK  # two uniform()s, inlined: a delay is drawn per plan
+        self.state = second = (first + _GOLDEN) & _MASK
+        first = ((first ^ (first >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        first = ((first ^ (first >> 27)) * 0x94D049BB133111EB) & _MASK
+        second = ((second ^ (second >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        second = ((second ^ (second >> 27)) * 0x94D049BB133111EB) & _MASK
+        radius = sqrt(-2.0 * log(1.0 - ((first ^ (first >> 31)) >> 11) * _UNIT))
+        return median * exp(spread * radius * cos(_TAU * (((second ^ (second >> 31)) >> 11) * _UNIT)))

@@ -2,12 +2,14 @@
 
 Theory of operation. The heap holds ``(instant, sequence, item)``: the next arrival, and one
 entry per live order, at the earlier of its next deadline (``next_due``) and the action its
-parties planned (``actors``). Only an order's own entry ever changes it, so an entry is never
-stale. Waking an order either ``advance``s it to its deadline or ``decide``s the planned command;
-a command the core rejects (the typed errors) is dropped and the parties plan again without it.
-A terminal order is counted and forgotten at once: memory follows the orders alive, and the
-totals are counters (``tally``). Nothing sleeps and no wall clock is read; every draw comes from
-seeded generators, so a run is a pure function of its ``Setup``.
+parties planned (``actors``); ``next_due`` is asked only when the core's cheap test cannot rule
+out a deadline by the planned instant (mostly it can: the plan comes first). Only an order's own
+entry ever changes it, so an entry is never stale. Waking an order either ``advance``s it to its
+deadline or ``decide``s the planned command; a command the core rejects (the typed errors) is
+dropped and the parties plan again without it. A terminal order is counted and forgotten at
+once: memory follows the orders alive, and the totals are counters (``tally``). Nothing sleeps
+and no wall clock is read; every draw comes from seeded generators, so a run is a pure function
+of its ``Setup``.
 """
 
 from __future__ import annotations
@@ -27,13 +29,17 @@ from ..domain.errors import OrderflowError
 from ..domain.money import Money, minor_units, zero
 from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, Policy
+from ..domain.timers import _nothing_due as nothing_due_by  # the core's own cheap test
 from ..domain.timers import advance, next_due
 from ..stats import SellerStats
-from .actors import Actors, Live
+from .actors import NOTHING_EXCLUDED, Actors, Live
 from .behaviour import Behaviour
 from .draws import Draws, stream_seed
 from .population import Arrival, Market, Population, file_arrivals, poisson_arrivals
 from .tally import Tally
+
+#: A price, its option, its tip, and the platform's fee without and with the option (``_prices``).
+Prices = tuple[Money, tuple[Option], Money, Money, Money]
 
 
 @attrs.frozen
@@ -73,6 +79,7 @@ class Engine:
         self.setup, self.progress = setup, progress
         market, behaviour = setup.market, setup.behaviour
         self.actors = Actors(behaviour)
+        self._plan = self.actors.plan
         self.population = Population(setup.seed, behaviour.seller, behaviour.buyer)
         self.tally = Tally(zero(market.currency))
         self.stats = SellerStats(setup.policy)
@@ -80,7 +87,7 @@ class Engine:
         self.heap: list[tuple[datetime, int, Live | Arrival]] = []
         self.sequence = itertools.count()
         self._cent = Decimal(1).scaleb(-minor_units(market.currency))
-        self._prices_made: dict[Decimal, tuple[Money, tuple[Option], Money]] = {}
+        self._prices_made: dict[Decimal, Prices] = {}
 
     def arrivals(self) -> Iterator[Arrival]:
         setup = self.setup
@@ -90,16 +97,17 @@ class Engine:
 
     def run(self) -> Run:
         horizon, heap, pop = self.setup.horizon, self.heap, heapq.heappop
+        wake, place, next_arrival = self._wake, self._place, self._next_arrival  # bound once: hot loop
         arrivals = self.arrivals()
-        self._next_arrival(arrivals)
+        next_arrival(arrivals)
         clock = self.setup.market.start
         while heap and (horizon is None or heap[0][0] <= horizon):
             clock, _, item = pop(heap)
             if isinstance(item, Live):
-                self._wake(item)
+                wake(item)
             else:
-                self._place(item)
-                self._next_arrival(arrivals)
+                place(item)
+                next_arrival(arrivals)
         if horizon is not None:
             clock = horizon
         if self.progress is not None and self.tally.placed % 1000:
@@ -111,18 +119,29 @@ class Engine:
         if arrival is not None:
             heapq.heappush(self.heap, (arrival.at, next(self.sequence), arrival))
 
-    def _prices(self, price: Decimal) -> tuple[Money, tuple[Option], Money]:
-        """The price, an option (a third of it, one more day) and a tip (a tenth), made once per
-        price: they are immutable values."""
+    def _prices(self, price: Decimal) -> Prices:
+        """The price, an option (a third of it, one more day), a tip (a tenth) and the platform's
+        fee without and with the option, made once per price: they are immutable values."""
         found = self._prices_made.get(price)
         if found is None:
-            currency, cent = self.setup.market.currency, self._cent
+            currency, cent, rate = self.setup.market.currency, self._cent, self.setup.policy.fee_rate
 
             def money(amount: Decimal) -> Money:
                 return Money(max(amount.quantize(cent, ROUND_HALF_UP), cent), currency)
 
-            option = (Option("extra", money(price / 3), 1),)
-            found = self._prices_made[price] = (money(price), option, money(price / 10))
+            def fee(base: Decimal) -> Money:
+                return Money((base * rate).quantize(cent, ROUND_HALF_UP), currency)
+
+            option = Option("extra", money(price / 3), 1)
+            made = money(price)
+            found = (
+                made,
+                (option,),
+                money(price / 10),
+                fee(made.amount),
+                fee(made.amount + option.price.amount),
+            )
+            self._prices_made[price] = found
         return found
 
     def _place(self, arrival: Arrival) -> None:
@@ -130,10 +149,8 @@ class Engine:
         index = tally.placed
         draws = Draws(stream_seed(setup.seed, index))
         buyer = self.population.buyer(arrival.buyer)
-        price, option, tip = self._prices(arrival.price)
-        options = option if draws.chance(setup.behaviour.buyer.option_probability) else ()
-        base = price.amount + sum(o.price.amount for o in options)
-        fee = (base * setup.policy.fee_rate).quantize(self._cent, ROUND_HALF_UP)
+        price, option, tip, fee, fee_with_option = self._prices(arrival.price)
+        with_option = draws.chance(setup.behaviour.buyer.option_probability)
         placed = place_order(
             Placement(
                 order_id=f"o{index}",
@@ -142,9 +159,9 @@ class Engine:
                 price=price,
                 delivery_days=arrival.delivery_days,
                 paid_at=arrival.at,
-                options=options,
+                options=option if with_option else (),
                 tip=tip if draws.chance(setup.behaviour.buyer.tip_probability) else None,
-                platform_fee=Money(fee, price.currency),
+                platform_fee=fee_with_option if with_option else fee,
                 policy=setup.policy,
             )
         )
@@ -180,7 +197,7 @@ class Engine:
     def _apply(self, live: Live, decision: Decision, now: datetime) -> None:
         self.tally.decision(decision)
         order = live.order = decision.order
-        live.excluded = frozenset()
+        live.excluded = NOTHING_EXCLUDED
         if order.is_terminal:
             self.tally.ended_order(order)
             self.stats.observe(decision)  # the seller-statistics effect comes with the end only
@@ -189,10 +206,14 @@ class Engine:
         self._schedule(live, now)
 
     def _schedule(self, live: Live, now: datetime) -> None:
-        due = next_due(live.order)
-        live.due = None if due is None else due.at
-        plan = live.plan = self.actors.plan(live, now)
-        wake = live.due if plan is None or (live.due is not None and live.due <= plan[0]) else plan[0]
+        plan = live.plan = self._plan(live, now)
+        wake: datetime | None
+        if plan is not None and nothing_due_by(live.order, plan[0]):
+            live.due, wake = None, plan[0]  # no deadline fires by the plan: no need to ask next_due
+        else:
+            due = next_due(live.order)
+            live.due = None if due is None else due.at
+            wake = live.due if plan is None or (live.due is not None and live.due <= plan[0]) else plan[0]
         if wake is not None:  # else the order waits for nothing: it stays alive, unfinished
             heapq.heappush(self.heap, (wake, next(self.sequence), live))
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -140,8 +140,7 @@ class Population:
         return profile
 
 
-@attrs.frozen
-class Arrival:
+class Arrival(NamedTuple):
     """An order to place: when, between whom, its price (whole units) and delivery time."""
 
     at: datetime
@@ -157,17 +156,29 @@ def poisson_arrivals(market: Market, seed: int) -> Iterator[Arrival]:
     shares = (1 / (rank + 1) ** market.popularity for rank in range(market.sellers))
     cumulative = list(itertools.accumulate(shares))
     rate, seconds, days = market.rate_per_day / DAY_SECONDS, 0.0, market.delivery_days
+    # Hot loop: names and prices made once each, the generator's methods bound once.
+    sellers = [f"seller-{rank + 1:05d}" for rank in range(market.sellers)]
+    buyers: dict[int, str] = {}
+    prices: dict[int, Decimal] = {}
+    expovariate, uniform, randrange, lognormvariate = (
+        draw.expovariate,
+        draw.random,
+        draw.randrange,
+        draw.lognormvariate,
+    )
+    start, last_seller, total = market.start, market.sellers - 1, cumulative[-1]
+    log_median, spread, kinds = math.log(market.price_median), market.price_spread, len(days)
     for _ in range(market.orders):
-        seconds += draw.expovariate(rate)
-        seller = bisect.bisect_right(cumulative, draw.random() * cumulative[-1])
-        buyer = draw.randrange(market.buyers)
-        price = max(5, round(draw.lognormvariate(math.log(market.price_median), market.price_spread)))
+        seconds += expovariate(rate)
+        seller = bisect.bisect_right(cumulative, uniform() * total)
+        buyer = randrange(market.buyers)
+        price = max(5, round(lognormvariate(log_median, spread)))
         yield Arrival(
-            market.start + timedelta(seconds=round(seconds)),
-            f"seller-{min(seller, market.sellers - 1) + 1:05d}",
-            f"buyer-{buyer + 1:05d}",
-            Decimal(price),
-            days[draw.randrange(len(days))],
+            start + timedelta(0, round(seconds)),
+            sellers[min(seller, last_seller)],
+            buyers.get(buyer) or buyers.setdefault(buyer, f"buyer-{buyer + 1:05d}"),
+            prices.get(price) or prices.setdefault(price, Decimal(price)),
+            days[randrange(kinds)],
         )
 
 
