@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from hypothesis import given
 
-from orderflow.domain.timers import _nothing_due as nothing_due_by
+from orderflow.domain.timers import nothing_due_by
 from orderflow.domain.timers import next_due
 from orderflow.simulation import Market, Setup, report
 from orderflow.simulation.actors import Live

@@ -53,8 +53,9 @@ def _first(order: Order, until: datetime | None) -> Due | ReminderDue | None:
     return min(candidates, key=lambda d: (d.at, isinstance(d, Due), d), default=None)
 
 
-def _nothing_due(order: Order, now: datetime) -> bool:
-    """A cheap sufficient test that no deadline or reminder is due by ``now``."""
+def nothing_due_by(order: Order, now: datetime) -> bool:
+    """A cheap sufficient test that nothing is due by ``now``: when True, ``advance(order, now)``
+    does nothing and ``next_due(order)`` is later than ``now``; False proves nothing."""
     if order.terms.policy.reminders:
         return False
     if order.state not in ACTIVE:
@@ -75,7 +76,7 @@ def advance(order: Order, now: datetime) -> Decision:
 
 def fire_due(order: Order, now: datetime) -> Decision | None:
     """``advance`` for ``decide``: None when nothing is due (``now`` must be checked already)."""
-    return None if _nothing_due(order, now) else _fire(Decision(order), now)
+    return None if nothing_due_by(order, now) else _fire(Decision(order), now)
 
 
 def _fire(decision: Decision, now: datetime) -> Decision:
