@@ -12,8 +12,7 @@ from datetime import datetime, timedelta
 
 from hypothesis import given
 
-from orderflow.domain.timers import nothing_due_by
-from orderflow.domain.timers import next_due
+from orderflow.domain.timers import next_due, nothing_due_by
 from orderflow.simulation import Market, Setup, report
 from orderflow.simulation.actors import Live
 from orderflow.simulation.engine import Engine

@@ -29,8 +29,7 @@ from ..domain.errors import OrderflowError
 from ..domain.money import Money, minor_units, zero
 from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, Policy
-from ..domain.timers import nothing_due_by
-from ..domain.timers import advance, next_due
+from ..domain.timers import advance, next_due, nothing_due_by
 from ..stats import SellerStats
 from .actors import NOTHING_EXCLUDED, Actors, Live
 from .behaviour import Behaviour
