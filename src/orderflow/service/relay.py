@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from ..ports import Clock, Message, Storage
+from .backoff import backoff
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class OutboxRelay:
             with self.storage.unit_of_work() as uow:
                 uow.outbox.published(delivered)
                 for message, problem in failed:
-                    delay = min(self.max_backoff, self.backoff * 2 ** min(message.attempts, 20))
+                    delay = backoff(self.backoff, self.max_backoff, message.attempts)
                     uow.outbox.retry(message.message_id, now + delay, f"{type(problem).__name__}: {problem}")
                 uow.commit()
         return len(delivered)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from ..domain.timers import advance
 from ..ports import Clock, ConcurrencyConflict, DueSignal, Storage, UnitOfWork
+from .backoff import backoff
 from .handling import persist
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,6 @@ class DeadlineRunner:
 
     def _postpone(self, uow: UnitOfWork, order_id: str, now: datetime, error: Exception) -> None:
         failures = self._failures[order_id] = self._failures.get(order_id, 0) + 1
-        delay = min(self.max_backoff, self.backoff * 2 ** min(failures - 1, 20))
+        delay = backoff(self.backoff, self.max_backoff, failures - 1)
         log.warning("order %s failed to advance (%r); postponed %s", order_id, error, delay)
         uow.orders.postpone(order_id, now + delay, f"{type(error).__name__}: {error}")
