@@ -7,4 +7,5 @@ from datetime import timedelta
 
 def backoff(base: timedelta, limit: timedelta, failures_before: int) -> timedelta:
     """``base`` doubled for each failure before this one, at most ``limit``."""
-    return min(limit, base * 2 ** min(failures_before, 20))
+    doubled: timedelta = base * 2 ** min(failures_before, 20)
+    return min(limit, doubled)
