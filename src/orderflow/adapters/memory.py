@@ -207,7 +207,7 @@ class _Outbox:
     def retry(self, message_id: str, at: datetime, error: str) -> None:
         queued = self._storage.outbox[message_id]
         message = attrs.evolve(queued.message, attempts=queued.message.attempts + 1)
-        self._replace(_Queued(message, ready_at=at, error=error))
+        self._replace(attrs.evolve(queued, message=message, ready_at=at, error=error))
 
     def _replace(self, queued: _Queued) -> None:
         self._journal.put(self._storage.outbox, queued.message.message_id, queued)
