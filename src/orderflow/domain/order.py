@@ -82,6 +82,7 @@ class Hold:
     resume: State
 
 
+@fast_init
 @attrs.frozen(weakref_slot=False)  # see drafts.py
 class Order:
     """One order at one version. Build it with ``place_order``; evolve it with ``decide``."""
