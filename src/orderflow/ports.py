@@ -12,7 +12,7 @@ written in one ``UnitOfWork``, all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
@@ -65,6 +65,20 @@ class UnknownOrder(OrderflowError):
     def __init__(self, order_id: str) -> None:
         self.order_id = order_id
         super().__init__(f"no order {order_id!r}")
+
+
+class UnknownMessage(OrderflowError):
+    """No message has these ids in the outbox."""
+
+    def __init__(self, message_ids: Sequence[str]) -> None:
+        self.message_ids = tuple(message_ids)
+        super().__init__(f"no message {', '.join(map(repr, self.message_ids))} in the outbox")
+
+    @classmethod
+    def check(cls, asked: Sequence[str], known: Collection[str]) -> None:
+        """Raise if any of ``asked`` is not in ``known``."""
+        if unknown := [message_id for message_id in asked if message_id not in known]:
+            raise cls(unknown)
 
 
 @attrs.frozen
@@ -161,11 +175,13 @@ class Outbox(Protocol):
         ...
 
     def published(self, message_ids: Sequence[str]) -> None:
-        """These messages were delivered: never claim them again."""
+        """These messages were delivered: never claim them again. Raises ``UnknownMessage``, and
+        changes nothing, if an id is not in the outbox."""
         ...
 
     def retry(self, message_id: str, at: datetime, error: str) -> None:
-        """Delivery failed: count the attempt and make the message claimable again at ``at``."""
+        """Delivery failed: count the attempt and make the message claimable again at ``at``.
+        Raises ``UnknownMessage`` if no message has this id."""
         ...
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from functools import partial
 
+import pytest
 from storage_support import (
     LATER,
     LEASE,
@@ -21,7 +22,7 @@ from storage_support import (
 
 from orderflow import Cancel, decide, next_due, place_order
 from orderflow.codec import encode_effect
-from orderflow.ports import Message, Storage
+from orderflow.ports import Message, Storage, UnknownMessage
 
 from support import DAY, HOUR, at, placement
 
@@ -94,6 +95,17 @@ class QueueContract:
             assert claim(storage, retry_at - timedelta(microseconds=1)) == []
             [again] = claim(storage, retry_at)
             assert (again.message_id, again.attempts) == (message_id, attempt)
+
+    def test_an_unknown_message_id_is_refused_and_changes_nothing(self, storage: Storage) -> None:
+        every = put_messages(storage, 2)
+        with storage.unit_of_work() as uow:
+            with pytest.raises(UnknownMessage) as refused:
+                uow.outbox.published([every[0], "order-9:1:0", every[1]])
+            assert refused.value.message_ids == ("order-9:1:0",)
+            with pytest.raises(UnknownMessage, match="order-9:1:0"):
+                uow.outbox.retry("order-9:1:0", LATER, "wallet down")
+            uow.commit()
+        assert ids(claim(storage, NOW)) == every  # neither known message was marked published
 
     def test_relays_claiming_together_never_share_a_message(self, peers: list[Storage]) -> None:
         every = put_messages(peers[0], 4 * THREADS)

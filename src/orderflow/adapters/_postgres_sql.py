@@ -119,7 +119,10 @@ UPDATE orderflow_outbox AS o SET ready_at = %(until)s FROM ready WHERE o.seq = r
 RETURNING o.seq, message_id, order_id, version, effect_index, kind, payload, attempts
 """
 
-PUBLISHED = b"UPDATE orderflow_outbox SET published_at = now() WHERE message_id = ANY(%s)"
+KNOWN_MESSAGES = b"SELECT message_id FROM orderflow_outbox WHERE message_id = ANY(%s)"
+PUBLISHED = b"""
+UPDATE orderflow_outbox SET published_at = now() WHERE message_id = ANY(%s) AND published_at IS NULL
+"""
 RETRY = b"""
 UPDATE orderflow_outbox SET attempts = attempts + 1, ready_at = %s, last_error = %s
 WHERE message_id = %s

@@ -22,7 +22,16 @@ from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.order import Order
 from ..domain.timers import next_due
-from ..ports import ConcurrencyConflict, IdempotencyStore, Message, OrderStore, Outbox, Recorded, UnknownOrder
+from ..ports import (
+    ConcurrencyConflict,
+    IdempotencyStore,
+    Message,
+    OrderStore,
+    Outbox,
+    Recorded,
+    UnknownMessage,
+    UnknownOrder,
+)
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -201,10 +210,12 @@ class _Outbox:
         return [queued.message for queued in ready]
 
     def published(self, message_ids: Sequence[str]) -> None:
+        UnknownMessage.check(message_ids, self._storage.outbox)
         for message_id in message_ids:
             self._replace(attrs.evolve(self._storage.outbox[message_id], published=True))
 
     def retry(self, message_id: str, at: datetime, error: str) -> None:
+        UnknownMessage.check((message_id,), self._storage.outbox)
         queued = self._storage.outbox[message_id]
         message = attrs.evolve(queued.message, attempts=queued.message.attempts + 1)
         self._replace(attrs.evolve(queued, message=message, ready_at=at, error=error))

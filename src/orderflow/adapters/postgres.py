@@ -31,7 +31,16 @@ from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.order import Order
 from ..domain.timers import next_due
-from ..ports import ConcurrencyConflict, IdempotencyStore, Message, OrderStore, Outbox, Recorded, UnknownOrder
+from ..ports import (
+    ConcurrencyConflict,
+    IdempotencyStore,
+    Message,
+    OrderStore,
+    Outbox,
+    Recorded,
+    UnknownMessage,
+    UnknownOrder,
+)
 from . import _postgres_sql as q
 from ._postgres_sql import DUE_CHANNEL
 from ._sql import RecentOrders
@@ -344,9 +353,10 @@ class _Outbox:
         return [Message(*row[1:]) for row in sorted(rows)]  # by seq: the order of insertion
 
     def published(self, message_ids: Sequence[str]) -> None:
-        if self._session.run(q.PUBLISHED, (list(message_ids),)).rowcount != len(set(message_ids)):
-            raise KeyError(f"not all of {list(message_ids)} are in the outbox")
+        known = self._session.run(q.KNOWN_MESSAGES, (list(message_ids),)).fetchall()
+        UnknownMessage.check(message_ids, {row[0] for row in known})
+        self._session.run(q.PUBLISHED, (list(message_ids),))
 
     def retry(self, message_id: str, at: datetime, error: str) -> None:
         if self._session.run(q.RETRY, (at, error, message_id)).rowcount == 0:
-            raise KeyError(message_id)
+            raise UnknownMessage((message_id,))

@@ -28,7 +28,16 @@ from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.order import Order
 from ..domain.timers import next_due
-from ..ports import ConcurrencyConflict, IdempotencyStore, Message, OrderStore, Outbox, Recorded, UnknownOrder
+from ..ports import (
+    ConcurrencyConflict,
+    IdempotencyStore,
+    Message,
+    OrderStore,
+    Outbox,
+    Recorded,
+    UnknownMessage,
+    UnknownOrder,
+)
 from ._sql import (
     SCHEMA_VERSION,
     RecentOrders,
@@ -330,7 +339,11 @@ class _Outbox:
         return [message_of(row[1:]) for row in rows]
 
     def published(self, message_ids: Sequence[str]) -> None:
+        listed = ", ".join("?" * len(message_ids))
+        known = self._db.execute(f"SELECT message_id FROM outbox WHERE message_id IN ({listed})", message_ids)
+        UnknownMessage.check(message_ids, {row[0] for row in known})
         self._db.executemany(PUBLISH, ((message_id,) for message_id in message_ids))
 
     def retry(self, message_id: str, at: datetime, error: str) -> None:
-        self._db.execute(RETRY, (micros(at), error, message_id))
+        if self._db.execute(RETRY, (micros(at), error, message_id)).rowcount == 0:
+            raise UnknownMessage((message_id,))
