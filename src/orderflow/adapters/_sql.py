@@ -75,20 +75,19 @@ def snapshot_of(order: Order, expected_version: int, every: int) -> str | None:
     return dumps(encode_order(order))
 
 
-def snapshot_order(snapshot: str | None) -> Order | None:
-    """The order a snapshot holds; None without one or when the codec cannot read it (an older
-    schema: the order is then replayed from all of its events)."""
+def snapshot_order(snapshot: Any) -> Order | None:
+    """The order a snapshot holds (its parsed JSON); None without one or when the codec cannot read
+    it (an older schema: the order is then replayed from all of its events)."""
     if snapshot is None:
         return None
     try:
-        return decode_order(loads(snapshot))
+        return decode_order(snapshot)
     except CodecError:
         return None
 
 
-def rebuild(start: Order | None, payloads: Iterable[str]) -> Order:
+def rebuild(start: Order | None, events: Iterable[Event]) -> Order:
     """The order from its snapshot (None: from its first event) and the events after it."""
-    events = (decode_event(loads(payload)) for payload in payloads)
     if start is None:
         return replay(events)
     for event in events:
@@ -97,6 +96,7 @@ def rebuild(start: Order | None, payloads: Iterable[str]) -> Order:
 
 
 def decode_events(payloads: Iterable[str]) -> list[Event]:
+    """Events from their JSON texts."""
     return [decode_event(loads(payload)) for payload in payloads]
 
 

@@ -24,8 +24,7 @@ from psycopg import errors, sql
 from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 
-from ..codec import decode_event, decode_order, dumps, encode_effect, encode_event, encode_order, loads
-from ..domain.decide import replay
+from ..codec import decode_event, dumps, encode_effect, encode_event, encode_order, loads
 from ..domain.decision import Decision
 from ..domain.effects import Effect
 from ..domain.events import Event
@@ -43,7 +42,7 @@ from ..ports import (
 )
 from . import _postgres_sql as q
 from ._postgres_sql import DUE_CHANNEL
-from ._sql import RecentOrders
+from ._sql import RecentOrders, rebuild, snapshot_order
 
 __all__ = ["DUE_CHANNEL", "PostgresStorage", "PostgresUnitOfWork"]
 
@@ -259,16 +258,9 @@ class _Orders:
         version, snapshot, snapshot_version = row
         order = self.recent.get(order_id, version)
         if order is None:
-            order = self._decode(order_id, snapshot, snapshot_version)
+            start = snapshot_order(snapshot)  # psycopg parses JSONB
+            order = rebuild(start, self.events(order_id, after=0 if start is None else snapshot_version))
             self.recent.remember((order,))  # read from committed rows
-        return order
-
-    def _decode(self, order_id: str, snapshot: Any, snapshot_version: int | None) -> Order:
-        if snapshot is None:
-            return replay(self.events(order_id))
-        order = decode_order(snapshot)
-        for event in self.events(order_id, after=snapshot_version or 0):
-            order = event.apply(order)
         return order
 
     def events(self, order_id: str, after: int = 0) -> list[Event]:

@@ -265,11 +265,8 @@ class _Orders:
         version, snapshot, snapshot_version = row
         order = self.recent.get(order_id, version)
         if order is None:
-            start = snapshot_order(snapshot)
-            after = 0 if start is None else snapshot_version
-            order = rebuild(
-                start, (payload for (payload,) in self._db.execute(SELECT_EVENTS, (order_id, after)))
-            )
+            start = snapshot_order(None if snapshot is None else loads(snapshot))
+            order = rebuild(start, self.events(order_id, after=0 if start is None else snapshot_version))
             self.recent.remember((order,))  # read from committed rows
         return order
 
