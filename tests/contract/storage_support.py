@@ -9,7 +9,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from orderflow import Accept, Decision, Deliver, OfferCustom, Review, advance, decide, next_due, place_order
+from orderflow import (
+    Accept,
+    Decision,
+    Deliver,
+    OfferCustom,
+    Order,
+    Review,
+    advance,
+    decide,
+    next_due,
+    place_order,
+)
 from orderflow.ports import Message, Recorded, Storage, UnitOfWork
 
 from support import DAY, HOUR, eur, placement
@@ -75,6 +86,16 @@ def pending(storage: Storage) -> list[Message]:
     """Every message a relay could claim once all leases are over (claimed, then rolled back)."""
     with storage.unit_of_work() as uow:
         return uow.outbox.claim(LATER, 10_000, LEASE)
+
+
+def load_then_close(storage: Storage, order_id: str) -> Order:
+    """``order_id`` loaded through ``storage`` (given fresh, e.g. without its decoded-order cache, so
+    that it decodes the rows), then closed."""
+    try:
+        with storage.unit_of_work() as uow:
+            return uow.orders.load(order_id)
+    finally:
+        storage.close()
 
 
 def together(workers: list[Callable[[], T]]) -> list[T | BaseException]:

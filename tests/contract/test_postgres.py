@@ -16,9 +16,9 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 from storage_contract import StorageContract
-from storage_support import LEASE, THREADS, life, messages_of, together, write
+from storage_support import LEASE, THREADS, life, load_then_close, messages_of, together, write
 
-from orderflow import Decision, Order, advance, next_due, place_order
+from orderflow import Decision, advance, next_due, place_order
 from orderflow.adapters._postgres_sql import SCHEMA
 from orderflow.adapters.postgres import DUE_CHANNEL, PostgresStorage
 from orderflow.ports import ConcurrencyConflict
@@ -62,16 +62,6 @@ def rows(storage: PostgresStorage, query: bytes) -> list[tuple[object, ...]]:
         return connection.execute(query).fetchall()
 
 
-def load_uncached(storage: PostgresStorage, order_id: str) -> Order:
-    """The order as another storage on the database, remembering no order, decodes it from the rows."""
-    fresh = PostgresStorage(storage.dsn, snapshot_every=3, cache_size=0)
-    try:
-        with fresh.unit_of_work() as uow:
-            return uow.orders.load(order_id)
-    finally:
-        fresh.close()
-
-
 def test_loads_start_from_the_latest_snapshot_and_money_stays_decimal_text(storage: PostgresStorage) -> None:
     decisions = life()
     for decision in decisions:
@@ -82,7 +72,8 @@ def test_loads_start_from_the_latest_snapshot_and_money_stays_decimal_text(stora
     assert rows(storage, fee) == [("2.50",)]
     with psycopg.connect(storage.dsn) as connection:  # only the snapshot knows them now
         connection.execute(b"DELETE FROM orderflow_events WHERE version <= 6")
-    assert load_uncached(storage, "order-1") == decisions[-1].order
+    uncached = PostgresStorage(storage.dsn, snapshot_every=3, cache_size=0)
+    assert load_then_close(uncached, "order-1") == decisions[-1].order
     with storage.unit_of_work() as uow:
         assert uow.orders.events("order-1") == list(decisions[-1].events)
 
@@ -94,7 +85,8 @@ def test_an_unreadable_snapshot_is_ignored_and_the_order_replayed(storage: Postg
     with psycopg.connect(storage.dsn) as connection:  # as an older codec would have written it
         connection.execute(b"""UPDATE orderflow_orders SET snapshot = jsonb_set(snapshot, '{schema}', '0')""")
     assert rows(storage, b"SELECT snapshot->'schema' FROM orderflow_orders") == [(0,)]
-    assert load_uncached(storage, "order-1") == decisions[-1].order
+    uncached = PostgresStorage(storage.dsn, snapshot_every=3, cache_size=0)
+    assert load_then_close(uncached, "order-1") == decisions[-1].order
 
 
 def test_a_stale_append_writes_nothing_and_the_unit_of_work_goes_on(storage: PostgresStorage) -> None:

@@ -14,9 +14,8 @@ from pathlib import Path
 import pytest
 import sqlite_worker
 from storage_contract import StorageContract
-from storage_support import THREADS, life, pending, write
+from storage_support import THREADS, life, load_then_close, pending, write
 
-from orderflow import Order
 from orderflow.adapters._sql import SchemaMismatch
 from orderflow.adapters.sqlite import SQLiteStorage, micros
 
@@ -91,16 +90,6 @@ def test_a_thread_cannot_open_a_unit_of_work_inside_another(storage: SQLiteStora
         assert uow.orders.due(datetime.now(timezone.utc), 1) == []
 
 
-def load_uncached(storage: SQLiteStorage, order_id: str) -> Order:
-    """The order as another storage on the file, remembering no order, decodes it from the rows."""
-    fresh = SQLiteStorage(storage.path, snapshot_every=3, cache_size=0)
-    try:
-        with fresh.unit_of_work() as uow:
-            return uow.orders.load(order_id)
-    finally:
-        fresh.close()
-
-
 def test_loads_start_from_the_latest_snapshot(storage: SQLiteStorage) -> None:
     decisions = life()
     for decision in decisions:
@@ -108,7 +97,8 @@ def test_loads_start_from_the_latest_snapshot(storage: SQLiteStorage) -> None:
     db = storage.connection()
     assert db.execute("SELECT version, snapshot_version FROM orders").fetchone() == (7, 6)
     db.execute("DELETE FROM events WHERE version <= 6")  # only the snapshot knows them now
-    assert load_uncached(storage, "order-1") == decisions[-1].order
+    uncached = SQLiteStorage(storage.path, snapshot_every=3, cache_size=0)
+    assert load_then_close(uncached, "order-1") == decisions[-1].order
     with storage.unit_of_work() as uow:
         assert uow.orders.events("order-1") == list(decisions[-1].events)
 
@@ -120,7 +110,8 @@ def test_an_unreadable_snapshot_is_ignored_and_the_order_replayed(storage: SQLit
     db = storage.connection()
     db.execute("""UPDATE orders SET snapshot = replace(snapshot, '"schema":1', '"schema":0')""")
     assert '"schema":0' in db.execute("SELECT snapshot FROM orders").fetchone()[0]  # an older codec's
-    assert load_uncached(storage, "order-1") == decisions[-1].order
+    uncached = SQLiteStorage(storage.path, snapshot_every=3, cache_size=0)
+    assert load_then_close(uncached, "order-1") == decisions[-1].order
 
 
 def test_a_new_storage_on_the_file_finds_the_data(storage: SQLiteStorage) -> None:
