@@ -39,7 +39,9 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     except OrderflowError as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
         raise
-    decision = commit(current, events + closures(current, route.dest, now))
+    if route.closes:
+        events += closures(current, now)
+    decision = commit(current, events)
     return decision if advanced is None else advanced.then(decision)
 
 

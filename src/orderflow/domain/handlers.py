@@ -18,7 +18,7 @@ from .errors import DeadlinePassed, InvalidAmount, InvalidArgument, NotAllowed, 
 from .graph import Route
 from .money import Money, checked_amount, quantize
 from .order import Extra, Offer, Order, Proposal
-from .states import TERMINAL, Deadline, Role, State
+from .states import Deadline, Role, State
 
 Handler = Callable[[Order, c.Command, datetime, Route], list[ev.Event]]
 
@@ -273,13 +273,10 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-_CLOSING = TERMINAL | {State.DISPUTED}
-
-
-def closures(order: Order, dest: State | None, now: datetime) -> list[ev.Event]:
+def closures(order: Order, now: datetime) -> list[ev.Event]:
     """Open offers and proposal close by themselves when a dispute opens or the order ends
-    (R-PART-3); holds do not close them."""
-    if dest not in _CLOSING or not (order.offers or order.proposal):
+    (R-PART-3, on the routes that ``close``); holds do not close them."""
+    if not (order.offers or order.proposal):
         return []
     closed: list[ev.Event] = [ev.CustomOfferClosed(at=now, offer_id=o.offer_id) for o in order.offers]
     if order.proposal is not None:

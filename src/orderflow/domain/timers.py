@@ -98,7 +98,9 @@ def _fire(decision: Decision, now: datetime) -> Decision:
             route = current.terms.graph.timer_route(current, due.deadline, due.at)
             assert route is not None  # _first only returns deadlines that fire
             events = fired(current, due.deadline, due.offer_id, due.at)
-            step = commit(current, events + closures(current, route.dest, due.at), (due.name,))
+            if route.closes:
+                events += closures(current, due.at)
+            step = commit(current, events, (due.name,))
         decision = decision.then(step)
     return decision
 
