@@ -84,7 +84,8 @@ def fast_init(cls: type[T]) -> type[T]:
     if hasattr(cls, "__attrs_post_init__"):
         checks.append("    self.__attrs_post_init__()")
     parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    swaps = ("    kind = self.__class__\n    _set_class(self, _draft)\n", "    _set_class(self, kind)\n")
+    # Into the draft past the frozen class's __setattr__; back by a plain store (the draft's own).
+    swaps = ("    kind = self.__class__\n    _set_class(self, _draft)\n", "    self.__class__ = kind\n")
     enter, leave = swaps if drafted else ("", "")
     body = "".join(f"{line}\n" for line in stores)
     source = f"def __init__({parameters}):\n{enter}{body}{leave}" + "".join(f"{check}\n" for check in checks)
