@@ -104,11 +104,15 @@ class Outcome(str, enum.Enum):
         return self.value
 
 
+_OUTCOMES = {outcome.value: outcome for outcome in Outcome}
+
+
 def _outcome(value: object) -> Outcome:
-    try:
-        return Outcome(value)
-    except ValueError:
-        raise InvalidArgument(f"unknown outcome {value!r}; one of {[o.value for o in Outcome]}") from None
+    # A lookup, as for roles: calling the Enum costs four times as much.
+    outcome = _OUTCOMES.get(value) if isinstance(value, str) else None  # an Outcome is a str too
+    if outcome is None:
+        raise InvalidArgument(f"unknown outcome {value!r}; one of {list(_OUTCOMES)}")
+    return outcome
 
 
 def _buyer_amount(instance: ResolveDispute, _: object, value: Money | None) -> None:

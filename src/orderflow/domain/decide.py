@@ -19,7 +19,7 @@ from .errors import InvalidArgument, OrderflowError
 from .events import Event, OrderPlaced
 from .handlers import HANDLERS, closures
 from .order import Order
-from .timers import check_time, fire_due
+from .timers import check_time, fire, nothing_due_by
 
 
 def decide(order: Order, command: Command, now: datetime) -> Decision:
@@ -31,7 +31,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     if not isinstance(command, Command):
         raise InvalidArgument(f"not a command: {command!r}")
     now = check_time(order, now)
-    advanced = fire_due(order, now)
+    advanced = None if nothing_due_by(order, now) else fire(Decision(order), now)
     current = order if advanced is None else advanced.order
     try:
         route = current.terms.graph.route(current, command, now)
@@ -39,7 +39,9 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     except OrderflowError as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
         raise
-    decision = commit(current, events + closures(current, route.dest, now))
+    if route.closes:
+        events += closures(current, now)
+    decision = commit(current, events)
     return decision if advanced is None else advanced.then(decision)
 
 

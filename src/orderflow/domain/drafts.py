@@ -5,7 +5,8 @@ A frozen attrs class refuses attribute stores, so its ``__init__`` sets each slo
 a plain class with the same slots whose stores are the interpreter's fastest, then made an
 instance of the frozen class by ``__class__`` assignment, which CPython allows between classes of
 one layout: both based on ``object``, neither with a ``__weakref__`` slot (``weakref_slot=False``).
-The hot value classes construct in about half the instructions; ``Order`` copies in half.
+The hot value classes construct in about half the instructions; an event copies ``Order`` into a
+draft, sets what it changes and makes the draft an ``Order`` again.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import attrs
 T = TypeVar("T")
 
 _set_class = object.__dict__["__class__"].__set__  # passes by the frozen class's __setattr__
-_KEEP: Any = object()
 
 
 def _draft_of(cls: type) -> type:
@@ -84,7 +84,8 @@ def fast_init(cls: type[T]) -> type[T]:
     if hasattr(cls, "__attrs_post_init__"):
         checks.append("    self.__attrs_post_init__()")
     parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    swaps = ("    kind = self.__class__\n    _set_class(self, _draft)\n", "    _set_class(self, kind)\n")
+    # Into the draft past the frozen class's __setattr__; back by a plain store (the draft's own).
+    swaps = ("    kind = self.__class__\n    _set_class(self, _draft)\n", "    self.__class__ = kind\n")
     enter, leave = swaps if drafted else ("", "")
     body = "".join(f"{line}\n" for line in stores)
     source = f"def __init__({parameters}):\n{enter}{body}{leave}" + "".join(f"{check}\n" for check in checks)
@@ -95,19 +96,17 @@ def fast_init(cls: type[T]) -> type[T]:
     return cls
 
 
-def evolver(cls: type[T]) -> Callable[..., T]:
-    """``attrs.evolve`` for ``cls``, filling a draft: ``evolve(value, field=...)``. ``cls`` must
-    have no validator or converter, which this copy would skip."""
+def copier(cls: type[T]) -> Callable[[T], Any]:
+    """A function making a mutable copy of a ``cls`` value: its draft, every field copied. Set
+    fields on the copy, then make it a ``cls`` by ``copy.__class__ = cls``. ``cls`` must have no
+    validator or converter, which the stores skip."""
     fields = attrs.fields(cls)  # type: ignore[arg-type]
     assert not any(f.validator or f.converter for f in fields)
-    names = [field.name for field in fields]
-    namespace: dict[str, Any] = {"_KEEP": _KEEP, "_new": object.__new__, "cls": cls, "draft": _draft_of(cls)}
-    parameters = ", ".join(f"{name}=_KEEP" for name in names)
-    body = "".join(f"    new.{name} = value.{name} if {name} is _KEEP else {name}\n" for name in names)
-    head = f"def evolve(value, *, {parameters}):\n    new = _new(draft)\n"
-    evolve = _compile("evolve", f"{head}{body}    new.__class__ = cls\n    return new", namespace)
-    evolve.__doc__ = f"A copy of a {cls.__name__} with the given fields changed."
-    return evolve
+    body = "".join(f"    new.{field.name} = value.{field.name}\n" for field in fields)
+    source = f"def copy(value):\n    new = draft()\n{body}    return new"
+    copy = _compile("copy", source, {"draft": _draft_of(cls)})
+    copy.__doc__ = f"A mutable copy of a {cls.__name__}: its draft."
+    return copy
 
 
 def family(base: type[T]) -> list[type[T]]:

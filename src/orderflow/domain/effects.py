@@ -165,32 +165,45 @@ _FIXED_NOTICES = {
 }
 
 
+# The order's amounts are checked already: ``Money.of_order`` skips the checks.
+
+
 def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Effect]:
-    money = after.terms.money
+    terms, money = after.terms, Money.of_order
     found: list[Effect] = [
-        WalletCredit(SELLER, money(event.seller_credit)),
-        PlatformRevenue(money(event.platform_revenue)),
+        WalletCredit(SELLER, money(event.seller_credit, terms.currency)),
+        PlatformRevenue(money(event.platform_revenue, terms.currency)),
     ]
     if event.refund:
-        found.append(Refund(BUYER, money(event.refund)))
-    return [*found, ChatWindow(event.at + after.policy.chat_window), ReviewWindow(event.review_until)]
+        found.append(Refund(BUYER, money(event.refund, terms.currency)))
+    found.append(ChatWindow(event.at + terms.policy.chat_window))
+    found.append(ReviewWindow(event.review_until))
+    return found
 
 
 def _canceled(event: ev.OrderCanceled, before: Order, after: Order) -> list[Effect]:
-    return [Refund(BUYER, after.terms.money(event.refund)), ChatWindow(event.at + after.policy.chat_window)]
+    terms = after.terms
+    return [
+        Refund(BUYER, Money.of_order(event.refund, terms.currency)),
+        ChatWindow(event.at + terms.policy.chat_window),
+    ]
 
 
 def _expired(event: ev.OrderExpired, before: Order, after: Order) -> list[Effect]:
-    money = after.terms.money
-    return [PlatformRevenue(money(event.platform_revenue)), VoucherEligibility(BUYER, money(event.voucher))]
+    currency = after.terms.currency
+    return [
+        PlatformRevenue(Money.of_order(event.platform_revenue, currency)),
+        VoucherEligibility(BUYER, Money.of_order(event.voucher, currency)),
+    ]
 
 
 def _partly_refunded(event: ev.PartialRefundAccepted, before: Order, after: Order) -> list[Effect]:
-    return [Refund(BUYER, after.terms.money(event.amount))]
+    return [Refund(BUYER, Money.of_order(event.amount, after.terms.currency))]
 
 
 def _extra_paid(event: ev.Event, before: Order, after: Order) -> list[Effect]:
-    return [EscrowDeposit(BUYER, after.terms.money(after.ledger.paid - before.ledger.paid))]
+    paid = after.ledger.paid - before.ledger.paid
+    return [EscrowDeposit(BUYER, Money.of_order(paid, after.terms.currency))]
 
 
 def _chat_reopened(event: ev.Event, before: Order, after: Order) -> list[Effect]:
@@ -229,12 +242,9 @@ def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Eff
 def _statistics(event: ev.Event, before: Order, after: Order) -> SellerStatistics:
     late_now = isinstance(event, (ev.OrderCanceled, ev.OrderExpired)) and event.late
     late = bool(before.late_delivery) or late_now
-    return SellerStatistics(
-        seller=after.terms.seller,
-        completed=after.state is State.COMPLETED,
-        on_time=None if before.late_delivery is None and not late else not late,
-        accepted=before.accepted_at is not None,
-    )
+    on_time = None if before.late_delivery is None and not late else not late
+    completed, accepted = after.state is State.COMPLETED, before.accepted_at is not None
+    return SellerStatistics(after.terms.seller, completed, on_time, accepted)
 
 
 for _kind in family(Effect):

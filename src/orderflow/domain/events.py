@@ -15,13 +15,13 @@ import attrs
 
 from .drafts import family, fast_init
 from .money import Ledger
-from .order import Extra, Hold, Offer, Order, Proposal, Terms, evolve
+from .order import Extra, Hold, Offer, Order, Proposal, Terms, draft
 from .states import Role, State
 
 SCHEMA_VERSION = 1
 
-#: Field changes an event makes to an order, by field name.
-Changes = dict[str, Any]
+#: A mutable copy of an order (``order.draft``), on which an event sets the fields it changes.
+Draft = Any
 
 
 @attrs.frozen(kw_only=True)
@@ -37,11 +37,15 @@ class Event:
 
     def apply(self, order: Order) -> Order:
         """The order after this event: one version more, stamped with the event's time."""
-        return evolve(order, version=order.version + 1, updated_at=self.at, **self._changes(order))
+        new = draft(order)
+        new.version = order.version + 1
+        new.updated_at = self.at
+        self._update(order, new)
+        new.__class__ = Order  # the draft becomes the new, frozen order (see drafts.py)
+        return new  # type: ignore[no-any-return]
 
-    def _changes(self, order: Order) -> Changes:
-        """What this event changes in ``order``, field by field."""
-        return {}
+    def _update(self, order: Order, new: Draft) -> None:
+        """Set on ``new``, a copy of ``order``, what this event changes."""
 
 
 @attrs.frozen(kw_only=True)
@@ -84,13 +88,11 @@ class OrderPlaced(Event):
 class OrderAccepted(Event):
     delivery_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
-        return {
-            "state": State.IN_PROGRESS,
-            "accepted_at": self.at,
-            "delivery_due": self.delivery_due,
-            "timer_due": None,
-        }
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.IN_PROGRESS
+        new.accepted_at = self.at
+        new.delivery_due = self.delivery_due
+        new.timer_due = None
 
 
 @attrs.frozen(kw_only=True)
@@ -98,54 +100,51 @@ class OrderDelivered(Event):
     late: bool
     review_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
-        return {
-            "state": State.DELIVERED,
-            "delivery_due": None,
-            "timer_due": self.review_due,
-            "late_delivery": bool(order.late_delivery) or self.late,
-        }
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.DELIVERED
+        new.delivery_due = None
+        new.timer_due = self.review_due
+        new.late_delivery = bool(order.late_delivery) or self.late
 
 
 @attrs.frozen(kw_only=True)
 class CancellationRequested(Event):
     answer_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
-        return {"state": State.CANCELLATION_REQUESTED, "timer_due": self.answer_due}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.CANCELLATION_REQUESTED
+        new.timer_due = self.answer_due
 
 
 @attrs.frozen(kw_only=True)
 class CancellationRefused(Event):
     reason: str
 
-    def _changes(self, order: Order) -> Changes:
-        return {
-            "state": State.IN_PROGRESS,
-            "timer_due": None,
-            "cancellation_refusals": order.cancellation_refusals + 1,
-        }
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.IN_PROGRESS
+        new.timer_due = None
+        new.cancellation_refusals = order.cancellation_refusals + 1
 
 
 @attrs.frozen(kw_only=True)
 class RevisionRequested(Event):
     answer_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
-        return {
-            "state": State.REVISION_REQUESTED,
-            "timer_due": self.answer_due,
-            "revision_requested_at": self.at,
-            "revisions": order.revisions + 1,
-        }
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.REVISION_REQUESTED
+        new.timer_due = self.answer_due
+        new.revision_requested_at = self.at
+        new.revisions = order.revisions + 1
 
 
 @attrs.frozen(kw_only=True)
 class RevisionAccepted(Event):
     delivery_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
-        return {"state": State.IN_PROGRESS, "delivery_due": self.delivery_due, "timer_due": None}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.IN_PROGRESS
+        new.delivery_due = self.delivery_due
+        new.timer_due = None
 
 
 @attrs.frozen(kw_only=True)
@@ -153,8 +152,9 @@ class RevisionRefused(Event):
     reason: str
     decision_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
-        return {"state": State.REVISION_REFUSED, "timer_due": self.decision_due}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.REVISION_REFUSED
+        new.timer_due = self.decision_due
 
 
 @attrs.frozen(kw_only=True)
@@ -163,8 +163,9 @@ class DisputeOpened(Event):
 
     by: Role | None
 
-    def _changes(self, order: Order) -> Changes:
-        return {"state": State.DISPUTED, "timer_due": None}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.DISPUTED
+        new.timer_due = None
 
 
 @attrs.frozen(kw_only=True)
@@ -173,14 +174,16 @@ class OrderRestarted(Event):
 
     delivery_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
-        return {"state": State.IN_PROGRESS, "delivery_due": self.delivery_due}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.IN_PROGRESS
+        new.delivery_due = self.delivery_due
 
 
 @attrs.frozen(kw_only=True)
 class OrderHeld(Event):
-    def _changes(self, order: Order) -> Changes:
-        return {"state": State.ON_HOLD, "hold": Hold(self.at, order.state)}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.state = State.ON_HOLD
+        new.hold = Hold(self.at, order.state)
 
 
 @attrs.frozen(kw_only=True)
@@ -190,23 +193,21 @@ class HoldReleased(Event):
     resumed: State
     shift: timedelta
 
-    def _changes(self, order: Order) -> Changes:
+    def _update(self, order: Order, new: Draft) -> None:
         shift = self.shift
 
         def moved(instant: datetime | None) -> datetime | None:
             return None if instant is None else instant + shift
 
-        return {
-            "state": self.resumed,
-            "hold": None,
-            "expires_at": order.expires_at + shift,
-            "delivery_due": moved(order.delivery_due),
-            "timer_due": moved(order.timer_due),
-            "revision_requested_at": moved(order.revision_requested_at),  # R-REV-2 counts from it
-            "offers": tuple(
-                Offer(o.offer_id, o.price, o.delivery_days, o.lapses_at + shift) for o in order.offers
-            ),
-        }
+        new.state = self.resumed
+        new.hold = None
+        new.expires_at = order.expires_at + shift
+        new.delivery_due = moved(order.delivery_due)
+        new.timer_due = moved(order.timer_due)
+        new.revision_requested_at = moved(order.revision_requested_at)  # R-REV-2 counts from it
+        new.offers = tuple(
+            Offer(o.offer_id, o.price, o.delivery_days, o.lapses_at + shift) for o in order.offers
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -223,11 +224,12 @@ class OrderCompleted(Event):
     refund: Decimal
     review_until: datetime
 
-    def _changes(self, order: Order) -> Changes:
+    def _update(self, order: Order, new: Draft) -> None:
         ledger = order.ledger.settle(
             refund=self.refund, seller=self.seller_credit, platform=self.platform_revenue
         )
-        return {**_ended(State.COMPLETED, ledger), "review_until": self.review_until}
+        _end(new, State.COMPLETED, ledger)
+        new.review_until = self.review_until
 
 
 @attrs.frozen(kw_only=True)
@@ -243,8 +245,8 @@ class OrderCanceled(Event):
     refund: Decimal
     late: bool
 
-    def _changes(self, order: Order) -> Changes:
-        return _ended(State.CANCELED, order.ledger.settle(refund=self.refund))
+    def _update(self, order: Order, new: Draft) -> None:
+        _end(new, State.CANCELED, order.ledger.settle(refund=self.refund))
 
 
 @attrs.frozen(kw_only=True)
@@ -255,12 +257,14 @@ class OrderExpired(Event):
     voucher: Decimal
     late: bool
 
-    def _changes(self, order: Order) -> Changes:
-        return _ended(State.EXPIRED, order.ledger.settle(platform=self.platform_revenue))
+    def _update(self, order: Order, new: Draft) -> None:
+        _end(new, State.EXPIRED, order.ledger.settle(platform=self.platform_revenue))
 
 
-def _ended(state: State, ledger: Ledger) -> Changes:
-    return {"state": state, "ledger": ledger, "timer_due": None}
+def _end(new: Draft, state: State, ledger: Ledger) -> None:
+    new.state = state
+    new.ledger = ledger
+    new.timer_due = None
 
 
 @attrs.frozen(kw_only=True)
@@ -270,16 +274,17 @@ class OptionBought(Event):
     option: Extra
     delivery_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
-        return _extra_paid(order, self.option, self.delivery_due)
+    def _update(self, order: Order, new: Draft) -> None:
+        _pay_extra(order, new, self.option, self.delivery_due)
 
 
 @attrs.frozen(kw_only=True)
 class CustomOfferMade(Event):
     offer: Offer
 
-    def _changes(self, order: Order) -> Changes:
-        return {"offers": (*order.offers, self.offer), "offer_ids": order.offer_ids | {self.offer.offer_id}}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.offers = (*order.offers, self.offer)
+        new.offer_ids = order.offer_ids | {self.offer.offer_id}
 
 
 @attrs.frozen(kw_only=True)
@@ -289,33 +294,32 @@ class CustomOfferAccepted(Event):
     offer_id: str
     delivery_due: datetime
 
-    def _changes(self, order: Order) -> Changes:
+    def _update(self, order: Order, new: Draft) -> None:
         offer = order.offer(self.offer_id)
         assert offer is not None  # checked by decide; replayed events are trusted
         extra = Extra(f"offer:{offer.offer_id}", offer.price, offer.delivery_days)
-        return {**_extra_paid(order, extra, self.delivery_due), **_without_offer(order, self.offer_id)}
+        _pay_extra(order, new, extra, self.delivery_due)
+        _drop_offer(order, new, self.offer_id)
 
 
-def _extra_paid(order: Order, extra: Extra, delivery_due: datetime) -> Changes:
-    return {
-        "state": State.IN_PROGRESS,
-        "ledger": order.ledger.pay_in(extra.price),
-        "delivery_days": order.delivery_days + extra.delivery_days,
-        "delivery_due": delivery_due,
-        "timer_due": None,
-    }
+def _pay_extra(order: Order, new: Draft, extra: Extra, delivery_due: datetime) -> None:
+    new.state = State.IN_PROGRESS
+    new.ledger = order.ledger.pay_in(extra.price)
+    new.delivery_days = order.delivery_days + extra.delivery_days
+    new.delivery_due = delivery_due
+    new.timer_due = None
 
 
-def _without_offer(order: Order, offer_id: str) -> Changes:
-    return {"offers": tuple(o for o in order.offers if o.offer_id != offer_id)}
+def _drop_offer(order: Order, new: Draft, offer_id: str) -> None:
+    new.offers = tuple(o for o in order.offers if o.offer_id != offer_id)
 
 
 @attrs.frozen(kw_only=True)
 class _OfferClosed(Event):
     offer_id: str
 
-    def _changes(self, order: Order) -> Changes:
-        return _without_offer(order, self.offer_id)
+    def _update(self, order: Order, new: Draft) -> None:
+        _drop_offer(order, new, self.offer_id)
 
 
 @attrs.frozen(kw_only=True)
@@ -342,8 +346,8 @@ class CustomOfferClosed(_OfferClosed):
 class PartialRefundProposed(Event):
     proposal: Proposal
 
-    def _changes(self, order: Order) -> Changes:
-        return {"proposal": self.proposal}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.proposal = self.proposal
 
 
 @attrs.frozen(kw_only=True)
@@ -352,14 +356,15 @@ class PartialRefundAccepted(Event):
 
     amount: Decimal
 
-    def _changes(self, order: Order) -> Changes:
-        return {"proposal": None, "ledger": order.ledger.settle(refund=self.amount)}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.proposal = None
+        new.ledger = order.ledger.settle(refund=self.amount)
 
 
 @attrs.frozen(kw_only=True)
 class _ProposalClosed(Event):
-    def _changes(self, order: Order) -> Changes:
-        return {"proposal": None}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.proposal = None
 
 
 @attrs.frozen(kw_only=True)
@@ -382,8 +387,8 @@ class ReviewLeft(Event):
     rating: int
     text: str
 
-    def _changes(self, order: Order) -> Changes:
-        return {"reviewed": True}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.reviewed = True
 
 
 @attrs.frozen(kw_only=True)
@@ -394,8 +399,8 @@ class ReminderSent(Event):
     due: datetime
     party: Role
 
-    def _changes(self, order: Order) -> Changes:
-        return {"reminded": (*order.reminded, (self.deadline, self.due))}
+    def _update(self, order: Order, new: Draft) -> None:
+        new.reminded = (*order.reminded, (self.deadline, self.due))
 
 
 for _kind in family(Event):

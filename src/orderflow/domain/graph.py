@@ -84,6 +84,7 @@ ANSWERING = frozenset({State.CANCELLATION_REQUESTED, State.REVISION_REQUESTED})
 EXTRAS = frozenset({State.IN_PROGRESS, State.REVISION_REFUSED})  # R-PROG-2
 STARTED = ACTIVE - {State.PENDING}  # where offers may be open and refunds proposed (R-PART-3)
 NON_TERMINAL = frozenset(State) - TERMINAL
+CLOSING = TERMINAL | {State.DISPUTED}  # reaching them closes open offers and proposal (R-PART-3)
 
 
 @attrs.frozen
@@ -101,6 +102,11 @@ class Route:
     #: What the command acts on (``offer`` or ``proposal``): without one, the route is not listed
     #: as allowed, and the command is refused with UnknownReference.
     refers_to: str | None = None
+    #: Whether the route closes open offers and proposal (R-PART-3): ``dest`` is in ``CLOSING``.
+    closes: bool = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "closes", self.dest in CLOSING)
 
     @property
     def is_timer(self) -> bool:

@@ -2,7 +2,8 @@
 
 ``graph`` has already said the route is allowed; handlers check what remains of R-ERR-1 in its
 order (DeadlinePassed, UnknownReference, InvalidAmount / CurrencyMismatch) and compute amounts
-and deadlines. They never change an order: events do.
+and deadlines. They never change an order: events do. They read ``order.terms`` directly: the
+``Order.policy`` and ``Order.currency`` properties cost a call each, on every command.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from .errors import DeadlinePassed, InvalidAmount, InvalidArgument, NotAllowed, 
 from .graph import Route
 from .money import Money, checked_amount, quantize
 from .order import Extra, Offer, Order, Proposal
-from .states import TERMINAL, Deadline, Role, State
+from .states import Deadline, Role, State
 
 Handler = Callable[[Order, c.Command, datetime, Route], list[ev.Event]]
 
 
 def _amount(order: Order, money: Money, what: str, below: Decimal | None = None) -> Decimal:
-    amount = checked_amount(money, order.currency, cap=order.policy.max_amount, what=what)
+    amount = checked_amount(money, order.terms.currency, cap=order.terms.policy.max_amount, what=what)
     if below is not None and amount >= below:
         raise InvalidAmount(
             f"{what} {amount} must be less than the seller's share in escrow, "
@@ -39,10 +40,10 @@ def completed(order: Order, now: datetime, cause: str, refund: Decimal = Decimal
     return ev.OrderCompleted(
         at=now,
         cause=cause,
-        refund=quantize(refund, order.currency),
+        refund=quantize(refund, order.terms.currency),
         seller_credit=share - refund,
         platform_revenue=order.terms.platform_fee,
-        review_until=add_months(now, order.policy.review_months),
+        review_until=add_months(now, order.terms.policy.review_months),
     )
 
 
@@ -60,7 +61,7 @@ def expired(order: Order, now: datetime) -> ev.Event:
     return ev.OrderExpired(
         at=now,
         platform_revenue=ledger.escrow,
-        voucher=quantize(voucher, order.currency),
+        voucher=quantize(voucher, order.terms.currency),
         late=order.is_overdue(now),
     )
 
@@ -76,13 +77,13 @@ def _cancel(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[e
 def _deliver(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
     return [
         ev.OrderDelivered(
-            at=now, late=order.is_late(now), review_due=now + order.policy.review_decision_window
+            at=now, late=order.is_late(now), review_due=now + order.terms.policy.review_decision_window
         )
     ]
 
 
 def _request_cancellation(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    return [ev.CancellationRequested(at=now, answer_due=now + order.policy.seller_answer_window)]
+    return [ev.CancellationRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
 
 
 def _refuse_cancellation(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
@@ -98,7 +99,7 @@ def _close(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev
 
 
 def _request_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    return [ev.RevisionRequested(at=now, answer_due=now + order.policy.seller_answer_window)]
+    return [ev.RevisionRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
 
 
 def _accept_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
@@ -110,7 +111,9 @@ def _accept_revision(order: Order, cmd: c.Command, now: datetime, route: Route) 
 def _refuse_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
     assert isinstance(cmd, c.RefuseRevision)
     return [
-        ev.RevisionRefused(at=now, reason=cmd.reason, decision_due=now + order.policy.buyer_decision_window)
+        ev.RevisionRefused(
+            at=now, reason=cmd.reason, decision_due=now + order.terms.policy.buyer_decision_window
+        )
     ]
 
 
@@ -169,7 +172,7 @@ def _offer_custom(order: Order, cmd: c.Command, now: datetime, route: Route) -> 
     if cmd.offer_id in order.offer_ids:  # R-ERR-2
         raise InvalidArgument(f"offer id {cmd.offer_id!r} was already used in this order")
     price = _amount(order, cmd.price, "price")
-    offer = Offer(cmd.offer_id, price, cmd.delivery_days, now + order.policy.offer_lapse)
+    offer = Offer(cmd.offer_id, price, cmd.delivery_days, now + order.terms.policy.offer_lapse)
     return [ev.CustomOfferMade(at=now, offer=offer)]
 
 
@@ -273,13 +276,10 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-_CLOSING = TERMINAL | {State.DISPUTED}
-
-
-def closures(order: Order, dest: State | None, now: datetime) -> list[ev.Event]:
+def closures(order: Order, now: datetime) -> list[ev.Event]:
     """Open offers and proposal close by themselves when a dispute opens or the order ends
-    (R-PART-3); holds do not close them."""
-    if dest not in _CLOSING or not (order.offers or order.proposal):
+    (R-PART-3, on the routes that ``close``); holds do not close them."""
+    if not (order.offers or order.proposal):
         return []
     closed: list[ev.Event] = [ev.CustomOfferClosed(at=now, offer_id=o.offer_id) for o in order.offers]
     if order.proposal is not None:

@@ -71,16 +71,13 @@ def nothing_due_by(order: Order, now: datetime) -> bool:
 def advance(order: Order, now: datetime) -> Decision:
     """Fire every deadline due at or before ``now``, in due order; drop the rest once terminal."""
     now = check_time(order, now)
-    return fire_due(order, now) or Decision(order)
+    unchanged = Decision(order)
+    return unchanged if nothing_due_by(order, now) else fire(unchanged, now)
 
 
-def fire_due(order: Order, now: datetime) -> Decision | None:
-    """``advance`` for ``decide``: None when nothing is due (``now`` must be checked already)."""
-    return None if nothing_due_by(order, now) else _fire(Decision(order), now)
-
-
-def _fire(decision: Decision, now: datetime) -> Decision:
-    """Fire the due deadlines and reminders one by one, each from the order the last one left."""
+def fire(decision: Decision, now: datetime) -> Decision:
+    """Fire the due deadlines and reminders one by one, each from the order the last one left
+    (``now`` must be checked already; ``nothing_due_by`` tells when there is no need)."""
     while (due := _first(decision.order, now)) is not None:
         current = decision.order
         if isinstance(due, ReminderDue):
@@ -98,7 +95,9 @@ def _fire(decision: Decision, now: datetime) -> Decision:
             route = current.terms.graph.timer_route(current, due.deadline, due.at)
             assert route is not None  # _first only returns deadlines that fire
             events = fired(current, due.deadline, due.offer_id, due.at)
-            step = commit(current, events + closures(current, route.dest, due.at), (due.name,))
+            if route.closes:
+                events += closures(current, due.at)
+            step = commit(current, events, (due.name,))
         decision = decision.then(step)
     return decision
 
