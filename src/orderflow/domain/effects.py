@@ -165,9 +165,6 @@ _FIXED_NOTICES = {
 }
 
 
-# The order's amounts are checked already: ``Money.of_order`` skips the checks.
-
-
 def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Effect]:
     terms, money = after.terms, Money.of_order
     found: list[Effect] = [
