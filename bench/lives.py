@@ -1,10 +1,12 @@
 """Replay N lives of every benchmark path through orderflow: a steady load to count instructions.
 
-Wall-clock figures on a shared virtual machine drift; instruction counts do not. Compare two
-versions of orderflow with::
+Wall-clock figures on a shared virtual machine drift; instruction counts do not, once string
+hashes and addresses are fixed (``PYTHONHASHSEED=0``, ``setarch -R``). Compare two versions of
+orderflow with::
 
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/lives.py 0
-    valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/lives.py 200
+    export PYTHONHASHSEED=0
+    setarch -R valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/lives.py 0
+    setarch -R valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/lives.py 200
 
 (the difference of the two "Collected" totals, divided by 1,200 lives, is the cost of a life).
 """
