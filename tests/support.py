@@ -26,6 +26,7 @@ from orderflow import (
     OrderflowError,
     Placement,
     RefuseRevision,
+    Rejection,
     RequestCancellation,
     RequestRevision,
     Role,
@@ -114,7 +115,7 @@ def rejected(story: Story, command: Command, now: datetime, error: type[Orderflo
     """``command`` is refused with exactly ``error`` (not a subclass), no deadline fired on the way
     (``advanced is None``) and the story's order is unchanged (the very same object)."""
     before = story.order
-    with pytest.raises(OrderflowError) as caught:
+    with pytest.raises(Rejection) as caught:
         story.do(command, now)
     assert type(caught.value) is error
     assert caught.value.advanced is None

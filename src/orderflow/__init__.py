@@ -48,17 +48,6 @@ from .domain.effects import (
     VoucherEligibility,
     WalletCredit,
 )
-from .domain.errors import (
-    CurrencyMismatch,
-    DeadlinePassed,
-    InvalidAmount,
-    InvalidArgument,
-    InvalidTime,
-    InvalidTransition,
-    NotAllowed,
-    OrderflowError,
-    UnknownReference,
-)
 from .domain.events import Event, OrderPlaced
 from .domain.graph import ROUTES, graph_for
 from .domain.guidance import Choice, available_actions, if_nobody_acts
@@ -68,6 +57,30 @@ from .domain.placement import Option, Placement, place_order
 from .domain.policy import COMEUP, FIVERR_LIKE, PRESETS, Policy, Reminder
 from .domain.states import Deadline, Role, State
 from .domain.timers import NextDue, advance, next_due
+from .errors import (
+    CodecError,
+    ConcurrencyConflict,
+    CorruptHistory,
+    CurrencyMismatch,
+    DeadlinePassed,
+    IdempotencyConflict,
+    IntegrityError,
+    InvalidAmount,
+    InvalidArgument,
+    InvalidTime,
+    InvalidTransition,
+    NotAllowed,
+    OrderExists,
+    OrderflowError,
+    Refusal,
+    Rejection,
+    SchemaMismatch,
+    StorageError,
+    StorageUnavailable,
+    UnknownMessage,
+    UnknownOrder,
+    UnknownReference,
+)
 from .stats import SellerRates, SellerStats, WindowForgotten
 
 __all__ = [
@@ -86,7 +99,10 @@ __all__ = [
     "ChatWindow",
     "Choice",
     "Close",
+    "CodecError",
     "Command",
+    "ConcurrencyConflict",
+    "CorruptHistory",
     "CurrencyMismatch",
     "Deadline",
     "DeadlinePassed",
@@ -97,6 +113,8 @@ __all__ = [
     "EscrowDeposit",
     "Event",
     "Hold",
+    "IdempotencyConflict",
+    "IntegrityError",
     "InvalidAmount",
     "InvalidArgument",
     "InvalidTime",
@@ -110,6 +128,7 @@ __all__ = [
     "OpenDispute",
     "Option",
     "Order",
+    "OrderExists",
     "OrderPlaced",
     "OrderflowError",
     "Outcome",
@@ -119,9 +138,11 @@ __all__ = [
     "Preview",
     "ProposePartialRefund",
     "Refund",
+    "Refusal",
     "RefuseCancellation",
     "RefuseOffer",
     "RefuseRevision",
+    "Rejection",
     "ReleaseHold",
     "Reminder",
     "RequestCancellation",
@@ -130,10 +151,15 @@ __all__ = [
     "Review",
     "ReviewWindow",
     "Role",
+    "SchemaMismatch",
     "SellerRates",
     "SellerStatistics",
     "SellerStats",
     "State",
+    "StorageError",
+    "StorageUnavailable",
+    "UnknownMessage",
+    "UnknownOrder",
     "UnknownReference",
     "VoucherEligibility",
     "WalletCredit",

@@ -12,7 +12,7 @@ written in one ``UnitOfWork``, all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
@@ -21,9 +21,23 @@ import attrs
 
 from .domain.decision import Decision
 from .domain.effects import Effect
-from .domain.errors import OrderflowError
 from .domain.events import Event
 from .domain.order import Order
+from .errors import (  # re-exported: the ports raise them
+    ConcurrencyConflict as ConcurrencyConflict,
+)
+from .errors import (
+    IdempotencyConflict as IdempotencyConflict,
+)
+from .errors import (
+    OrderExists as OrderExists,
+)
+from .errors import (
+    UnknownMessage as UnknownMessage,
+)
+from .errors import (
+    UnknownOrder as UnknownOrder,
+)
 
 
 class Clock(Protocol):
@@ -32,53 +46,6 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware."""
         ...
-
-
-class ConcurrencyConflict(OrderflowError):
-    """Another transaction wrote first; retrying against the new state is safe.
-
-    ``stale`` builds the usual case: an order extended past the version a write expected.
-    """
-
-    order_id: str | None = None
-    expected: int | None = None
-    actual: int | None = None
-
-    @classmethod
-    def stale(cls, order_id: str, expected: int, actual: int) -> ConcurrencyConflict:
-        conflict = cls(f"order {order_id!r} is at version {actual}, not {expected}")
-        conflict.order_id, conflict.expected, conflict.actual = order_id, expected, actual
-        return conflict
-
-
-class IdempotencyConflict(OrderflowError):
-    """An idempotency key was reused for a different command."""
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        super().__init__(f"idempotency key {key!r} was already used for another command")
-
-
-class UnknownOrder(OrderflowError):
-    """No order has this id in the store."""
-
-    def __init__(self, order_id: str) -> None:
-        self.order_id = order_id
-        super().__init__(f"no order {order_id!r}")
-
-
-class UnknownMessage(OrderflowError):
-    """No message has these ids in the outbox."""
-
-    def __init__(self, message_ids: Sequence[str]) -> None:
-        self.message_ids = tuple(message_ids)
-        super().__init__(f"no message {', '.join(map(repr, self.message_ids))} in the outbox")
-
-    @classmethod
-    def check(cls, asked: Sequence[str], known: Collection[str]) -> None:
-        """Raise if any of ``asked`` is not in ``known``."""
-        if unknown := [message_id for message_id in asked if message_id not in known]:
-            raise cls(unknown)
 
 
 @attrs.frozen

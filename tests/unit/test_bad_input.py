@@ -47,6 +47,7 @@ from orderflow import (
     RefuseCancellation,
     RefuseOffer,
     RefuseRevision,
+    Rejection,
     ReleaseHold,
     Reminder,
     RequestCancellation,
@@ -153,7 +154,7 @@ def situation(name: str) -> tuple[Order, datetime]:
 def assert_rejected(order: Order, command: object, now: object, error: type[OrderflowError]) -> None:
     """``decide`` raises exactly ``error``, fires nothing and leaves ``order`` as it was."""
     before = repr(order)
-    with pytest.raises(OrderflowError) as caught:
+    with pytest.raises(Rejection) as caught:
         decide(order, command, now)  # type: ignore[arg-type]
     assert type(caught.value) is error, caught.value
     assert caught.value.advanced is None

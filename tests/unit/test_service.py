@@ -22,6 +22,7 @@ from orderflow import (
     Order,
     OrderflowError,
     ProposePartialRefund,
+    Rejection,
     Role,
     State,
     replay,
@@ -167,11 +168,11 @@ def test_a_recorded_rejection_is_raised_again_with_its_type(
     service: OrderService, storage: MemoryStorage
 ) -> None:
     service.place(placement())
-    with pytest.raises(OrderflowError) as first:
+    with pytest.raises(Rejection) as first:
         service.handle("o-1", Deliver(SELLER), key="k")
     service.handle("o-1", Accept(SELLER))  # Deliver would now be accepted: the replay must not act
     before = everything(storage)
-    with pytest.raises(OrderflowError) as again:
+    with pytest.raises(Rejection) as again:
         service.handle("o-1", Deliver(SELLER), key="k")
     assert type(again.value) is type(first.value)
     assert str(again.value) == str(first.value)

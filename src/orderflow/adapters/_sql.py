@@ -24,21 +24,13 @@ from ..codec import (
 )
 from ..domain.decide import replay
 from ..domain.effects import Effect
-from ..domain.errors import OrderflowError
 from ..domain.events import Event
 from ..domain.order import Order
+from ..errors import SchemaMismatch as SchemaMismatch  # re-exported
 from ..ports import Message
 
 #: The schema this code writes; a database marked with a later one is refused.
 SCHEMA_VERSION = 1
-
-
-class SchemaMismatch(OrderflowError):
-    """The database was created by a later orderflow, with a schema this code does not know."""
-
-    def __init__(self, found: int, known: int) -> None:
-        self.found, self.known = found, known
-        super().__init__(f"the database's schema is version {found}; this orderflow knows up to {known}")
 
 
 EventRow = tuple[str, int, str, str]  # order_id, version, kind, payload

@@ -19,7 +19,8 @@ from ..domain.effects import Effect
 from ..domain.errors import OrderflowError, Refusal
 from ..domain.events import SCHEMA_VERSION, Event
 from ..domain.order import Order
-from .compiler import LEAVES, CodecError, Decode, Encode, check_keys, class_codec, codec_of, decode_fields
+from ..errors import CodecError
+from .compiler import LEAVES, Decode, Encode, check_keys, class_codec, codec_of, decode_fields
 
 __all__ = [
     "CodecError",

@@ -24,20 +24,13 @@ from ..domain.errors import OrderflowError
 from ..domain.graph import Graph, graph_for
 from ..domain.order import Terms
 from ..domain.policy import Policy
+from ..errors import CodecError
 
 T = TypeVar("T")
 Encode = Callable[[Any], Any]
 Decode = Callable[[Any], Any]
 #: A class's constant tags written before its fields, e.g. ``(("type", "OrderAccepted"), ("schema", 1))``.
 Head = tuple[tuple[str, Any], ...]
-
-
-class CodecError(OrderflowError):
-    """A payload that cannot be decoded, or a value of no known class; names the type and the field.
-
-    Unknown type, kind, action or error; a missing or unexpected field; another schema version; a
-    malformed value (a float for a decimal, "12" for an int, a naive datetime).
-    """
 
 
 class _Bad(Exception):

@@ -33,11 +33,11 @@ def _public_subclasses(module: object, base: type[T]) -> dict[str, type[T]]:
 ACTIONS = tuple(COMMANDS)
 ACTORS = tuple(role.value for role in Role)
 STATES = tuple(state.value for state in State)
-#: The class names ``expect_error`` may name (the base class is never raised as such).
-ERRORS: dict[str, type[error_module.OrderflowError]] = {
+#: The class names ``expect_error`` may name: the rejections (the bases are never raised as such).
+ERRORS: dict[str, type[error_module.Rejection]] = {
     name: cls
-    for name, cls in _public_subclasses(error_module, error_module.OrderflowError).items()
-    if name != "Refusal"
+    for name, cls in _public_subclasses(error_module, error_module.Rejection).items()
+    if name not in ("Rejection", "Refusal")
 }
 EVENTS: dict[str, type[event_module.Event]] = _public_subclasses(event_module, event_module.Event)
 EFFECTS: dict[str, type[effect_module.Effect]] = {

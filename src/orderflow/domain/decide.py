@@ -15,7 +15,7 @@ import attrs
 
 from .commands import Command
 from .decision import Decision, commit
-from .errors import InvalidArgument, OrderflowError
+from .errors import InvalidArgument, Rejection
 from .events import Event, OrderPlaced
 from .handlers import HANDLERS, closures
 from .order import Order
@@ -36,7 +36,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     try:
         route = current.terms.graph.route(current, command, now)
         events = HANDLERS[command.action](current, command, now, route)
-    except OrderflowError as error:
+    except Rejection as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
         raise
     if route.closes:
@@ -50,7 +50,7 @@ class Preview:
     """A dry run of ``decide``: the decision it would take, or the error it would raise."""
 
     decision: Decision | None
-    error: OrderflowError | None
+    error: Rejection | None
 
     @property
     def accepted(self) -> bool:
@@ -61,7 +61,7 @@ def preview(order: Order, command: Command, now: datetime) -> Preview:
     """What ``decide`` would do, without raising."""
     try:
         return Preview(decide(order, command, now), None)
-    except OrderflowError as error:
+    except Rejection as error:
         return Preview(None, error)
 
 

@@ -1,4 +1,11 @@
-"""The error hierarchy: every rejection is an ``OrderflowError`` named after what went wrong.
+"""The domain's errors: every rejection is a ``Rejection`` named after what went wrong.
+
+The hierarchy has one root and three branches, so that a host catches what it means::
+
+    OrderflowError              anything orderflow raises on purpose
+    ├── Rejection               the rules refused a command or an argument; nothing changed
+    ├── StorageError            (orderflow.errors) the storage could not do it: conflicts, unknown ids, down
+    └── IntegrityError          (orderflow.errors) data that cannot be trusted or read: corrupt history
 
 The class names are public (scenario files match them by name). ``decide`` checks them in the
 order of R-ERR-1: InvalidArgument, InvalidTransition, NotAllowed, DeadlinePassed,
@@ -15,22 +22,27 @@ if TYPE_CHECKING:
 
 
 class OrderflowError(Exception):
-    """Base class of every error orderflow raises on bad input."""
+    """Base class of every error orderflow raises on purpose (see the three branches above)."""
+
+
+class Rejection(OrderflowError):
+    """A command or an argument the rules refuse (R-ERR-1): the order and everything else are
+    unchanged. Catching it means "rejected", never "conflict" or "corrupt data"."""
 
     #: When timers were due before a rejected command, they fired anyway (R-TIME-2): this is
     #: the decision that fired them, for the host to persist; ``None`` when nothing was due.
     advanced: Decision | None = None
 
 
-class InvalidArgument(OrderflowError):
+class InvalidArgument(Rejection):
     """A malformed argument: wrong type, empty reason, rating outside 1-5, duplicate offer id."""
 
 
-class InvalidTime(OrderflowError):
+class InvalidTime(Rejection):
     """A naive datetime, or a time earlier than the order's last event (R-TIME-1)."""
 
 
-class InvalidAmount(OrderflowError):
+class InvalidAmount(Rejection):
     """A bad amount: not positive, too many decimals, over a cap or over what is in escrow."""
 
 
@@ -38,15 +50,15 @@ class CurrencyMismatch(InvalidAmount):
     """An amount in another currency than the order's (R-MONEY-6)."""
 
 
-class DeadlinePassed(OrderflowError):
+class DeadlinePassed(Rejection):
     """The window for this action closed without a transition (review, restart after expiry)."""
 
 
-class UnknownReference(OrderflowError):
+class UnknownReference(Rejection):
     """An offer or partial-refund proposal that does not exist or is no longer open."""
 
 
-class Refusal(OrderflowError):
+class Refusal(Rejection):
     """A command refused by the state graph; carries who could act instead."""
 
     def __init__(
@@ -87,3 +99,13 @@ def _unpickled(cls: type[Refusal], args: tuple[Any, ...]) -> Refusal:
 def _describe(allowed: Mapping[str, tuple[str, ...]]) -> str:
     parts = [f"{role} may {', '.join(actions)}" for role, actions in allowed.items() if actions]
     return "allowed here: " + ("; ".join(parts) if parts else "nothing")
+
+
+class StorageError(OrderflowError):
+    """The storage could not do what was asked (a conflict, an unknown id, a server down); the
+    concrete classes live in ``orderflow.errors``."""
+
+
+class IntegrityError(OrderflowError):
+    """Stored or received data that breaks the model or cannot be read; the concrete classes live
+    in ``orderflow.errors``."""

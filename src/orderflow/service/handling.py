@@ -21,23 +21,16 @@ from ..domain.commands import Command
 from ..domain.decide import decide, replay
 from ..domain.decision import Decision, commit
 from ..domain.effects import effects_of
-from ..domain.errors import OrderflowError
+from ..domain.errors import Rejection
 from ..domain.events import OrderPlaced
 from ..domain.order import Order
 from ..domain.placement import Placement, place_order
 from ..domain.timers import advance
-from ..ports import Clock, ConcurrencyConflict, IdempotencyConflict, Recorded, Storage, UnitOfWork
+from ..errors import CodecError, ConcurrencyConflict, IdempotencyConflict, OrderExists
+from ..ports import Clock, Recorded, Storage, UnitOfWork
 
 #: An attempt's result: the decision to return, or the rejection to raise once the unit of work ended.
-Outcome = Decision | OrderflowError
-
-
-class OrderExists(OrderflowError):
-    """``place`` was given an order id that is already taken (by another placement)."""
-
-    def __init__(self, order_id: str) -> None:
-        self.order_id = order_id
-        super().__init__(f"order {order_id!r} already exists")
+Outcome = Decision | Rejection
 
 
 class OrderService:
@@ -85,7 +78,7 @@ class OrderService:
             order = uow.orders.load(order_id)
             try:
                 decision = decide(order, command, self.clock.now())
-            except OrderflowError as error:
+            except Rejection as error:
                 _reject(uow, order, error, key, fingerprint)
                 return error
             persist(uow, order.version, decision)
@@ -126,7 +119,7 @@ class OrderService:
                 if conflicts > self.retries:
                     raise
                 continue
-            if isinstance(outcome, OrderflowError):
+            if isinstance(outcome, Rejection):
                 raise outcome
             return outcome
 
@@ -137,7 +130,7 @@ def persist(uow: UnitOfWork, expected_version: int, decision: Decision) -> None:
     uow.outbox.put(decision.order.id, decision.order.version, decision.effects)
 
 
-def _reject(uow: UnitOfWork, order: Order, error: OrderflowError, key: str | None, fingerprint: str) -> None:
+def _reject(uow: UnitOfWork, order: Order, error: Rejection, key: str | None, fingerprint: str) -> None:
     """Persist the deadlines that fired before the rejection and record it under ``key``."""
     advanced = error.advanced
     if advanced is not None:
@@ -168,6 +161,8 @@ def _recall(uow: UnitOfWork, key: str, fingerprint: str, recorded: Recorded) -> 
     if "error" not in outcome:
         return _rebuild(uow, outcome)
     error = codec.decode_error(outcome["error"])
+    if not isinstance(error, Rejection):
+        raise CodecError(f"idempotency record {key!r}: {type(error).__name__} is not a rejection")
     advanced = outcome.get("advanced")
     error.advanced = None if advanced is None else _rebuild(uow, advanced)
     return error

@@ -25,7 +25,7 @@ import attrs
 
 from ..domain.decide import decide
 from ..domain.decision import Decision
-from ..domain.errors import OrderflowError
+from ..domain.errors import Rejection
 from ..domain.money import Money, minor_units, zero
 from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, Policy
@@ -182,7 +182,7 @@ class Engine:
         at, key, command = plan
         try:
             decision = decide(live.order, command, at)
-        except OrderflowError as error:  # the order moved on, or the core forbids it here
+        except Rejection as error:  # the order moved on, or the core forbids it here
             self.tally.rejected[key] += 1
             if error.advanced is None:
                 live.excluded |= {key}

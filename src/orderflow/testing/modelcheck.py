@@ -30,7 +30,7 @@ from ..domain.commands import COMMANDS, Command, Outcome, Review
 from ..domain.deadlines import running_deadlines
 from ..domain.decide import decide, replay
 from ..domain.decision import Decision
-from ..domain.errors import OrderflowError
+from ..domain.errors import Rejection
 from ..domain.events import Event
 from ..domain.money import Money, minor_units
 from ..domain.order import Order
@@ -321,10 +321,10 @@ def _order_violations(order: Order, now: datetime, events: Sequence[Event]) -> I
         yield "deadlines fire", f"{due.name} was due at {due.at.isoformat()} and did not fire"
 
 
-def _bad_rejection(error: OrderflowError, *, changed: bool) -> str | None:
+def _bad_rejection(error: Rejection, *, changed: bool) -> str | None:
     """What is wrong with a rejection, if anything (commands are tried when nothing is due)."""
-    if type(error) is OrderflowError:
-        return "is the bare OrderflowError, not a named subclass"
+    if type(error) is Rejection:
+        return "is the bare Rejection, not a named subclass"
     if error.advanced is not None:
         return "fired deadlines on the way"
     return "changed the order" if changed else None
@@ -386,12 +386,12 @@ class _Explorer:
         command = step.command
         try:
             decision = advance(order, step.at) if command is None else decide(order, command, step.at)
-        except OrderflowError as error:
+        except Rejection as error:
             if wrong := _bad_rejection(error, changed=not _unchanged(order, fingerprint)):
                 self.fail("rejection", f"{type(error).__name__} ({error}) {wrong}", config, step)
             return
         except Exception as error:  # any other exception is itself the finding
-            crash = f"raised {type(error).__name__}, not an OrderflowError: {error}"
+            crash = f"raised {type(error).__name__}, not a Rejection: {error}"
             self.fail("rejection", crash, config, step)
             return
         if not _unchanged(order, fingerprint):

@@ -26,7 +26,7 @@ from ..domain.deadlines import running_deadlines
 from ..domain.decide import preview, replay
 from ..domain.decision import Decision
 from ..domain.effects import EscrowDeposit, PlatformRevenue, Refund, WalletCredit
-from ..domain.errors import InvalidArgument, InvalidTime, OrderflowError
+from ..domain.errors import InvalidArgument, InvalidTime, Rejection
 from ..domain.events import Event
 from ..domain.guidance import available_actions
 from ..domain.money import Ledger
@@ -108,7 +108,7 @@ class OrderMachine(RuleBasedStateMachine):
         """Called with every decision that changed the order: an accepted command, deadlines that
         fired when the clock advanced, or those that fired before a rejected command (R-TIME-2)."""
 
-    def on_rejection(self, command: Command, error: OrderflowError) -> None:
+    def on_rejection(self, command: Command, error: Rejection) -> None:
         """Called with every command ``decide`` refused (after ``on_decision`` for any timers that
         fired first, ``error.advanced``)."""
 
@@ -172,7 +172,7 @@ class OrderMachine(RuleBasedStateMachine):
         timers = advance(before, now)
         if result.error is not None:
             error = result.error
-            assert type(error) is not OrderflowError  # always a named subclass
+            assert type(error) is not Rejection  # always a named subclass
             event(f"refused {type(error).__name__}")
             if error.advanced is None:
                 assert timers.events == ()
