@@ -1,36 +1,72 @@
 """Fast construction and copying of frozen slotted attrs classes, through a mutable draft.
 
-A frozen attrs class refuses attribute stores, so its ``__init__`` sets each slot through
-``object.__setattr__`` (about 1.2k instructions a field). Here an instance is filled as a draft,
-a plain class with the same slots whose stores are the interpreter's fastest, then made an
+What it buys. A frozen attrs class refuses attribute stores, so its ``__init__`` sets each slot
+through ``object.__setattr__`` (about 1.2k instructions a field). Here an instance is filled as a
+draft, a plain class with the same slots whose stores are the interpreter's fastest, then made an
 instance of the frozen class by ``__class__`` assignment, which CPython allows between classes of
 one layout: both based on ``object``, neither with a ``__weakref__`` slot (``weakref_slot=False``).
 The hot value classes construct in about half the instructions; an event copies ``Order`` into a
-draft, sets what it changes and makes the draft an ``Order`` again.
+draft (``copier``), sets what it changes and makes the draft an ``Order`` again (``finisher``).
+
+How it stays honest. The generated functions are registered in ``linecache`` under a unique file
+name, as attrs registers its own, so tracebacks, debuggers and ``inspect.getsource`` show them;
+their ``__annotations__`` are attrs' own; validators are skipped inside
+``attrs.validators.disabled()``, as attrs skips them; a class the trick cannot serve raises
+``TypeError`` when it is decorated.
+
+How it is proven equal to the plain way. With ``ORDERFLOW_PLAIN_ATTRS=1`` in the environment at
+import, ``fast_init`` leaves every class as attrs made it and ``finisher`` builds the value
+through its attrs ``__init__``: CI runs the whole test suite that way too (``.ci/run``), so the
+trick changes nothing but speed.
 """
 
 from __future__ import annotations
 
+import linecache
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import attr._config  # the switch attrs' own generated __init__s read for validators.disabled()
 import attrs
 
 T = TypeVar("T")
 
+#: Plain attrs classes everywhere, read once at import (see the module docstring).
+PLAIN = os.environ.get("ORDERFLOW_PLAIN_ATTRS", "") not in ("", "0")
+
 _set_class = object.__dict__["__class__"].__set__  # passes by the frozen class's __setattr__
 
 
+def _refuse(cls: type, problem: str) -> TypeError:
+    return TypeError(f"drafts cannot serve {cls.__qualname__}: {problem}")
+
+
+def _draftable(cls: type) -> bool:
+    """Whether a draft can match ``cls``'s layout (see the module docstring)."""
+    return cls.__bases__ == (object,) and "__weakref__" not in vars(cls).get("__slots__", ("__weakref__",))
+
+
 def _draft_of(cls: type) -> type:
-    slots = vars(cls)["__slots__"]
-    assert cls.__bases__ == (object,), f"{cls.__name__}: only a class based on object has a draft"
-    assert "__weakref__" not in slots, f"{cls.__name__}: a __weakref__ slot breaks the layout's match"
-    return type(f"{cls.__name__}Draft", (), {"__slots__": slots})
+    if not _draftable(cls):
+        raise _refuse(cls, "only a slotted class based on object, without __weakref__, has a draft")
+    return type(f"{cls.__name__}Draft", (), {"__slots__": vars(cls)["__slots__"]})
 
 
-def _compile(name: str, source: str, namespace: dict[str, Any]) -> Callable[..., Any]:
-    exec(source, namespace)
+def _compile(cls: type, name: str, source: str, namespace: dict[str, Any]) -> Callable[..., Any]:
+    """Compile ``source`` defining ``name``, registered in ``linecache`` under a unique file name."""
+    base = f"<orderflow drafts {name} {cls.__module__}.{cls.__qualname__}>"
+    filename, count = base, 0
+    while (
+        linecache.cache.setdefault(filename, entry := (len(source), None, source.splitlines(True), filename))
+        != entry
+    ):
+        count += 1
+        filename = f"{base[:-1]}-{count}>"
+    namespace["__name__"] = cls.__module__
+    exec(compile(source, filename, "exec"), namespace)
     function: Callable[..., Any] = namespace[name]
+    function.__qualname__ = f"{cls.__qualname__}.{name}"
     return function
 
 
@@ -40,13 +76,17 @@ def fast_init(cls: type[T]) -> type[T]:
 
     A class based on ``object`` and made with ``attrs.frozen(weakref_slot=False)`` is filled as a
     draft; any other, whose layout no draft can match, through each slot's descriptor (a fifth
-    cheaper than ``object.__setattr__``).
+    cheaper than ``object.__setattr__``). Under ``ORDERFLOW_PLAIN_ATTRS`` it returns ``cls`` as is.
     """
     fields = attrs.fields(cls)  # type: ignore[arg-type]
-    assert not any(isinstance(f.converter, attrs.Converter) for f in fields)
-    assert not hasattr(cls, "__attrs_pre_init__")
-    drafted = cls.__bases__ == (object,) and "__weakref__" not in vars(cls)["__slots__"]
-    namespace: dict[str, Any] = {"_set_class": _set_class, "NOTHING": attrs.NOTHING}
+    if any(isinstance(f.converter, attrs.Converter) for f in fields):
+        raise _refuse(cls, "a Converter object (only plain converter functions are supported)")
+    if hasattr(cls, "__attrs_pre_init__"):
+        raise _refuse(cls, "__attrs_pre_init__ is not supported")
+    if PLAIN:
+        return cls
+    drafted = _draftable(cls)
+    namespace: dict[str, Any] = {"_set_class": _set_class, "NOTHING": attrs.NOTHING, "_config": attr._config}
     if drafted:
         namespace["_draft"] = _draft_of(cls)
     positional: list[str] = []
@@ -55,16 +95,16 @@ def fast_init(cls: type[T]) -> type[T]:
     checks: list[str] = []
     for field in fields:
         if not field.init:
-            assert field.default is attrs.NOTHING, f"{cls.__name__}.{field.name}: set by __attrs_post_init__"
+            if field.default is not attrs.NOTHING:
+                raise _refuse(cls, f"{field.name} has a default but no init (set it in __attrs_post_init__)")
             continue
         parameter = field.alias
         if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            assert not field.default.takes_self
+            if field.default.takes_self:
+                raise _refuse(cls, f"{field.name}: a Factory taking self is not supported")
             namespace[f"_factory_{field.name}"] = field.default.factory
             parameter += "=NOTHING"
-            stores.append(
-                f"    if {field.alias} is NOTHING:\n        {field.alias} = _factory_{field.name}()"
-            )
+            stores.append(f"if {field.alias} is NOTHING:\n        {field.alias} = _factory_{field.name}()")
         elif field.default is not attrs.NOTHING:
             namespace[f"_default_{field.name}"] = field.default
             parameter += f"=_default_{field.name}"
@@ -74,39 +114,60 @@ def fast_init(cls: type[T]) -> type[T]:
             namespace[f"_convert_{field.name}"] = field.converter
             value = f"_convert_{field.name}({value})"
         if drafted:
-            stores.append(f"    self.{field.name} = {value}")
+            stores.append(f"self.{field.name} = {value}")
         else:
             namespace[f"_set_{field.name}"] = getattr(cls, field.name).__set__
-            stores.append(f"    _set_{field.name}(self, {value})")
+            stores.append(f"_set_{field.name}(self, {value})")
         if field.validator is not None:
             namespace[f"_validate_{field.name}"], namespace[f"_field_{field.name}"] = field.validator, field
             checks.append(f"    _validate_{field.name}(self, _field_{field.name}, self.{field.name})")
+    lines = [f"    {store}" for store in stores]
+    if drafted:  # into the draft past the frozen class's __setattr__; back by the draft's own store
+        lines = [
+            "    kind = self.__class__",
+            "    _set_class(self, _draft)",
+            *lines,
+            "    self.__class__ = kind",
+        ]
+    if checks:  # attrs' own __init__ reads the same switch (attrs.validators.disabled())
+        lines += ["    if _config._run_validators is True:", *(f"    {check}" for check in checks)]
     if hasattr(cls, "__attrs_post_init__"):
-        checks.append("    self.__attrs_post_init__()")
+        lines.append("    self.__attrs_post_init__()")
     parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    # Into the draft past the frozen class's __setattr__; back by a plain store (the draft's own).
-    swaps = ("    kind = self.__class__\n    _set_class(self, _draft)\n", "    self.__class__ = kind\n")
-    enter, leave = swaps if drafted else ("", "")
-    body = "".join(f"{line}\n" for line in stores)
-    source = f"def __init__({parameters}):\n{enter}{body}{leave}" + "".join(f"{check}\n" for check in checks)
-    source += "    pass\n" if not (body or checks) else ""
-    init = _compile("__init__", source, namespace)
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    source = "\n".join([f"def __init__({parameters}):", *(lines or ["    pass"])]) + "\n"
+    init = _compile(cls, "__init__", source, namespace)
+    init.__annotations__ = dict(cls.__init__.__annotations__)  # attrs' own, from the field types
+    init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]
     return cls
 
 
 def copier(cls: type[T]) -> Callable[[T], Any]:
     """A function making a mutable copy of a ``cls`` value: its draft, every field copied. Set
-    fields on the copy, then make it a ``cls`` by ``copy.__class__ = cls``. ``cls`` must have no
+    fields on the copy, then make it a ``cls`` with ``finisher(cls)``. ``cls`` must have no
     validator or converter, which the stores skip."""
     fields = attrs.fields(cls)  # type: ignore[arg-type]
-    assert not any(f.validator or f.converter for f in fields)
+    if any(f.validator or f.converter for f in fields):
+        raise _refuse(cls, "a copy skips validators and converters: the class must have none")
     body = "".join(f"    new.{field.name} = value.{field.name}\n" for field in fields)
-    source = f"def copy(value):\n    new = draft()\n{body}    return new"
-    copy = _compile("copy", source, {"draft": _draft_of(cls)})
+    source = f"def copy(value):\n    new = draft()\n{body}    return new\n"
+    copy = _compile(cls, "copy", source, {"draft": _draft_of(cls)})
     copy.__doc__ = f"A mutable copy of a {cls.__name__}: its draft."
     return copy
+
+
+def finisher(cls: type[T]) -> Callable[[Any], T]:
+    """A function making a draft of ``copier(cls)`` a ``cls`` value: by ``__class__`` assignment,
+    or, under ``ORDERFLOW_PLAIN_ATTRS``, by building a new one through attrs' ``__init__``."""
+    if PLAIN:
+        fields = [f for f in attrs.fields(cls) if f.init]  # type: ignore[arg-type]
+
+        def build(new: Any) -> T:
+            return cls(**{f.alias: getattr(new, f.name) for f in fields})
+
+        return build
+    source = "def finish(new):\n    new.__class__ = frozen\n    return new\n"
+    return _compile(cls, "finish", source, {"frozen": cls})
 
 
 def family(base: type[T]) -> list[type[T]]:

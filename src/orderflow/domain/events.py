@@ -15,7 +15,7 @@ import attrs
 
 from .drafts import family, fast_init
 from .money import Ledger
-from .order import Extra, Hold, Offer, Order, Proposal, Terms, draft
+from .order import Extra, Hold, Offer, Order, Proposal, Terms, draft, finish
 from .states import Role, State
 
 SCHEMA_VERSION = 1
@@ -41,8 +41,7 @@ class Event:
         new.version = order.version + 1
         new.updated_at = self.at
         self._update(order, new)
-        new.__class__ = Order  # the draft becomes the new, frozen order (see drafts.py)
-        return new  # type: ignore[no-any-return]
+        return finish(new)  # the draft becomes the new, frozen order (see drafts.py)
 
     def _update(self, order: Order, new: Draft) -> None:
         """Set on ``new``, a copy of ``order``, what this event changes."""

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from .drafts import copier, fast_init
+from .drafts import copier, fast_init, finisher
 from .money import Ledger, Money
 from .policy import Policy
 from .states import TERMINAL, WORKING, Role, State
@@ -143,5 +143,7 @@ class Order:
         return next((o for o in self.offers if o.offer_id == offer_id), None)
 
 
-#: ``draft(order)``: a mutable copy of ``order`` for an event to change (see drafts.py).
+#: ``draft(order)``: a mutable copy of ``order`` for an event to change; ``finish(draft)`` makes
+#: it an ``Order`` again (see drafts.py).
 draft = copier(Order)
+finish = finisher(Order)
