@@ -13,8 +13,11 @@ import pytest
 from orderflow import (
     COMEUP,
     AcceptPartialRefund,
+    AcceptRevision,
+    Cancel,
     Close,
     CurrencyMismatch,
+    Deliver,
     InvalidAmount,
     InvalidTime,
     InvalidTransition,
@@ -24,6 +27,7 @@ from orderflow import (
     Option,
     OrderflowError,
     ProposePartialRefund,
+    RequestRevision,
     ResolveDispute,
     Role,
     State,
@@ -195,3 +199,28 @@ def test_a_refusal_survives_pickling_across_processes(command: object) -> None:
         error.actor,
         error.allowed,
     )
+
+
+# A refusal says which situation blocked it (issue 13 item 9).
+def test_r_late_2_a_buyers_cancel_before_the_deadline_says_the_order_is_not_late_yet() -> None:
+    story = reach(State.IN_PROGRESS)
+    error = refusal(story, Cancel(BUYER), story.order.updated_at + HOUR)
+    assert isinstance(error, NotAllowed)
+    expected = "buyer may not cancel while the order is in_progress: the order is not late yet (R-LATE-2)"
+    assert expected in str(error)
+
+
+def test_r_rev_5_a_revision_past_the_cap_says_the_cap_was_reached() -> None:
+    story = reach(State.DELIVERED, policy=attrs.evolve(COMEUP, name="capped", revision_cap=1))
+    story.do(RequestRevision(BUYER), story.order.updated_at + HOUR)
+    story.do(AcceptRevision(SELLER), story.order.updated_at + HOUR)
+    story.do(Deliver(SELLER), story.order.updated_at + HOUR)
+    error = refusal(story, RequestRevision(BUYER), story.order.updated_at + HOUR)
+    assert isinstance(error, InvalidTransition)
+    expected = "request_revision while the order is delivered: the revision cap of 1 was reached (R-REV-5)"
+    assert expected in str(error)
+
+
+def test_a_refusal_blocked_by_no_situation_gives_no_reason() -> None:
+    error = refusal(Story.placed(), Close(BUYER), at("2026-01-03T11:00"))
+    assert "while the order is pending; allowed here" in str(error)

@@ -401,3 +401,18 @@ def test_compiling_a_machine_whose_destination_contradicts_its_route_raises() ->
     machine.add_transition("accept", State.PENDING, State.CANCELED, conditions=[accept])
     with pytest.raises(InvalidGraph, match="accept from"):
         graph_module._compile(machine)
+
+
+def test_one_method_says_whether_a_role_may_take_a_route_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Route.takes`` is the only test of "may this role take this route now": with it closed,
+    the Machine, the lookup ``decide`` reads, the timers and the list of allowed actions all refuse."""
+    order = place_order(placement()).order
+    graph, now = graph_for(order.policy), PAID_AT
+    accept = COMMANDS["accept"](Role.SELLER)
+    assert machine_reaches(graph, order, "accept", accept, now) is State.IN_PROGRESS
+    monkeypatch.setattr(Route, "takes", lambda *_: False)
+    assert machine_reaches(graph, order, "accept", accept, now) is False
+    with pytest.raises(NotAllowed):
+        graph.route(order, accept, now)
+    assert graph.allowed(order, now) == {role.value: () for role in Role}
+    assert graph.timer_route(order, Deadline.ACCEPTANCE, order.expires_at) is None

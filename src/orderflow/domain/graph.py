@@ -42,6 +42,8 @@ class Guard:
     test: Test = attrs.field(eq=False)
     #: Whether the guard reads the command's arguments (then it cannot be judged without one).
     about_command: bool = False
+    #: What a refusal says when the guard does not hold (``{order}`` is the order), or "".
+    unmet: str = attrs.field(default="", eq=False)
 
     def __call__(self, order: Order, command: Command | None, now: datetime) -> bool:
         return self.test(order, command, now)
@@ -60,8 +62,12 @@ def _resumes(state: State) -> Guard:
     )
 
 
-LATE = Guard("late", lambda order, _, now: order.is_late(now))
-NOT_LATE = Guard("not late", lambda order, _, now: not order.is_late(now))
+LATE = Guard("late", lambda order, _, now: order.is_late(now), unmet="the order is not late yet (R-LATE-2)")
+NOT_LATE = Guard(
+    "not late",
+    lambda order, _, now: not order.is_late(now),
+    unmet="the order is late: the buyer may cancel it at once (R-LATE-2)",
+)
 LAST_REFUSAL = Guard(
     "last allowed refusal",
     lambda order, _, __: order.cancellation_refusals + 1 >= order.policy.refusals_before_dispute,
@@ -73,9 +79,16 @@ NOT_LAST_REFUSAL = Guard(
 UNDER_REVISION_CAP = Guard(
     "under revision cap",
     lambda order, _, __: order.policy.revision_cap is None or order.revisions < order.policy.revision_cap,
+    unmet="the revision cap of {order.policy.revision_cap} was reached (R-REV-5)",
 )
-NO_OPEN_PROPOSAL = Guard("no open proposal", lambda order, _, __: order.proposal is None)
-NOT_REVIEWED = Guard("not reviewed", lambda order, _, __: not order.reviewed)
+NO_OPEN_PROPOSAL = Guard(
+    "no open proposal",
+    lambda order, _, __: order.proposal is None,
+    unmet="a partial refund proposal is already open (R-PART-1)",
+)
+NOT_REVIEWED = Guard(
+    "not reviewed", lambda order, _, __: not order.reviewed, unmet="the order was already reviewed (R-END-1)"
+)
 
 BUYER, SELLER, PLATFORM = (frozenset({r}) for r in Role)
 PARTIES = BUYER | SELLER
@@ -119,16 +132,32 @@ class Route:
                 return False
         return True
 
-    def __call__(self, event: EventData) -> bool:
-        """The condition ``transitions`` evaluates: the role may take this route now."""
-        kwargs: dict[str, Any] = event.kwargs
-        order, command, now = kwargs["order"], kwargs["command"], kwargs["now"]
-        actor = None if command is None else command.actor
+    def takes(self, actor: Role | None, order: Order, command: Command | None, now: datetime) -> bool:
+        """Whether ``actor`` (None: a deadline firing) may take this route now: one of its
+        actors, its situations holding, the deadline it waits for passed. The one test of "may
+        this role take this route now": the Machine's condition, ``Graph.route``,
+        ``Graph.timer_route`` and ``Graph.allowed`` all ask it."""
         return (
             (actor in self.actors if self.actors else actor is None)
-            and self.holds(order, command, now)
-            and self.ready(order, now)
+            and (not self.when or self.holds(order, command, now))
+            and (self.after is None or self.ready(order, now))
         )
+
+    def __call__(self, event: EventData) -> bool:
+        """The condition ``transitions`` evaluates: ``takes``, with the command's actor."""
+        kwargs: dict[str, Any] = event.kwargs
+        command = kwargs["command"]
+        return self.takes(None if command is None else command.actor, kwargs["order"], command, kwargs["now"])
+
+    def unmet(self, order: Order, command: Command | None, now: datetime) -> list[str]:
+        """What each of the route's situations that does not hold now says, for a refusal."""
+        return [
+            guard.unmet.format(order=order)
+            for guard in self.when
+            if guard.unmet
+            and (command is not None or not guard.about_command)
+            and not guard(order, command, now)
+        ]
 
     def ready(self, order: Order, now: datetime) -> bool:
         """Whether the deadline this route waits for (``after``) has passed."""
@@ -229,50 +258,56 @@ class Graph:
     def route(self, order: Order, command: Command, now: datetime) -> Route:
         """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
         routes = self.table.get((order.state, command.action), ())
+        actor = command.actor
         for route in routes:  # the common case: a route that takes the command
-            if (
-                command.actor in route.actors
-                and (not route.when or route.holds(order, command, now))
-                and (route.after is None or route.ready(order, now))
-            ):
+            if route.takes(actor, order, command, now):
                 return route
         possible = [r for r in routes if r.holds(order, command, now)]
+        mine = [r for r in routes if actor in r.actors]
+        # Why the actor's own routes are closed: their situations that do not hold (R-ERR-1).
+        why = list(dict.fromkeys(reason for r in mine for reason in r.unmet(order, command, now)))
         if not possible:
-            raise self._refusal(InvalidTransition, order, command, now, "no one may")
-        mine = [r for r in possible if command.actor in r.actors]
-        if not mine:
-            raise self._refusal(NotAllowed, order, command, now, f"{command.actor} may not")
-        after = mine[0].after
+            raise self._refusal(InvalidTransition, order, command, now, "no one may", why)
+        waiting = [r for r in possible if actor in r.actors]  # open to the actor but for ``after``
+        if not waiting:
+            raise self._refusal(NotAllowed, order, command, now, f"{actor} may not", why)
+        after = waiting[0].after
         raise self._refusal(
-            NotAllowed, order, command, now, f"not before {after} has passed: {command.actor} may not"
+            NotAllowed, order, command, now, f"not before {after} has passed: {actor} may not"
         )
 
     def timer_route(self, order: Order, deadline: Deadline, now: datetime) -> Route | None:
         """The route a deadline firing now takes, or None when it fires nothing here."""
         routes = self.table.get((order.state, deadline.value), ())
-        return next((r for r in routes if r.holds(order, None, now)), None)
+        return next((r for r in routes if r.takes(None, order, None, now)), None)
 
     def allowed(self, order: Order, now: datetime) -> dict[str, tuple[str, ...]]:
         """For each role, the actions it may take now (arguments aside)."""
         open_routes = [
             r
             for r in self.commands_from[order.state]
-            if r.holds(order, None, now)
-            and r.ready(order, now)
-            and (r.refers_to != "offer" or order.offers)
+            if (r.refers_to != "offer" or order.offers)
             and (r.refers_to != "proposal" or order.proposal is not None)
         ]
         return {
-            role.value: tuple(dict.fromkeys(r.trigger for r in open_routes if role in r.actors))
+            role.value: tuple(
+                dict.fromkeys(r.trigger for r in open_routes if r.takes(role, order, None, now))
+            )
             for role in Role
         }
 
     def _refusal(
-        self, error: type[Refusal], order: Order, command: Command, now: datetime, what: str
+        self,
+        error: type[Refusal],
+        order: Order,
+        command: Command,
+        now: datetime,
+        what: str,
+        why: list[str] | None = None,
     ) -> Refusal:
         return error(
             f"{what} {command.action} while the order is {order.state.value}"
-            f"{' and late' if order.is_late(now) else ''}",
+            f"{' and late' if order.is_late(now) else ''}{': ' + '; '.join(why) if why else ''}",
             state=order.state.value,
             action=command.action,
             actor=command.actor.value,
