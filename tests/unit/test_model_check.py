@@ -13,6 +13,7 @@ import pytest
 
 from orderflow import (
     COMEUP,
+    COMMANDS,
     FIVERR_LIKE,
     Accept,
     Command,
@@ -140,7 +141,7 @@ def test_a_handler_that_crashes_is_a_rejection_violation(monkeypatch: pytest.Mon
     def crash(*_: object) -> list[ev.Event]:
         raise KeyError("offer")
 
-    monkeypatch.setitem(HANDLERS, "withdraw_offer", crash)
+    monkeypatch.setitem(HANDLERS, COMMANDS["withdraw_offer"], crash)
     violation = failure()
     assert violation.invariant == "rejection"
     assert "KeyError" in violation.detail
@@ -156,7 +157,7 @@ def test_a_review_that_reopens_an_order_breaks_absorption(monkeypatch: pytest.Mo
     def reopen(order: Order, command: Command, now: datetime, route: object) -> list[ev.Event]:
         return [ev.OrderRestarted(at=now, delivery_due=now)]
 
-    monkeypatch.setitem(HANDLERS, "review", reopen)
+    monkeypatch.setitem(HANDLERS, COMMANDS["review"], reopen)
     violation = failure()
     assert violation.invariant == "terminal states absorbing"
     # The shortest way to a completion is the platform's: a dispute released to the seller.
@@ -171,7 +172,7 @@ def test_a_hold_that_cannot_be_released_is_a_stuck_order(monkeypatch: pytest.Mon
     def refuse(*_: object) -> list[ev.Event]:
         raise DeadlinePassed("never released")
 
-    monkeypatch.setitem(HANDLERS, "release_hold", refuse)
+    monkeypatch.setitem(HANDLERS, COMMANDS["release_hold"], refuse)
     result = explore(bounds=SMALL)
     assert {v.invariant for v in result.violations} == {"no stuck order"}
     assert {v.config.state for v in result.violations} == {State.ON_HOLD}
@@ -183,7 +184,7 @@ def test_a_release_that_keeps_the_hold_cannot_end(monkeypatch: pytest.MonkeyPatc
     def stay(order: Order, command: Command, now: datetime, route: object) -> list[ev.Event]:
         return [ev.PartialRefundClosed(at=now)]  # accepted, but the order stays on hold
 
-    monkeypatch.setitem(HANDLERS, "release_hold", stay)
+    monkeypatch.setitem(HANDLERS, COMMANDS["release_hold"], stay)
     result = explore(bounds=SMALL)
     assert {v.invariant for v in result.violations} == {"can end"}
     assert all(v.config.state is State.ON_HOLD for v in result.violations)

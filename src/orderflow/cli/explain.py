@@ -17,7 +17,6 @@ from typing import Any
 
 from .. import scenario
 from ..domain.errors import OrderflowError
-from ..domain.money import Money
 from ..domain.order import Order
 from ..domain.policy import PRESETS
 from ..domain.states import Role, State
@@ -181,7 +180,7 @@ def _result(result: Result, here: State, indent: str) -> Iterator[str]:
     for consequence in result.consequences:
         yield f"{indent}   {_consequence(consequence)}"
     if result.paid_out is not None:
-        out = ", ".join(f"{role} {_money(money)}" for role, money in result.paid_out.items())
+        out = ", ".join(f"{role} {money}" for role, money in result.paid_out.items())
         yield f"{indent}   money out of escrow: {out}"
     if result.deadlines:
         names = ", ".join(result.deadlines) if not result.exact else None
@@ -201,14 +200,10 @@ def _consequence(c: Consequence) -> str:
 
 def _amount(amount: Amount) -> str:
     if amount.money is not None:
-        return _money(amount.money)
+        return str(amount.money)
     if amount.argument is not None:
         return f"the {amount.argument} chosen"
     return f"an amount depending on the {', '.join(amount.depends_on)} chosen"
-
-
-def _money(money: Money) -> str:
-    return f"{money.amount} {money.currency}"
 
 
 def _rules(rules: tuple[str, ...]) -> str:
@@ -223,10 +218,15 @@ def _when(at: datetime) -> str:
     return f"{at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC"
 
 
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
+def _days_hours_minutes(delta: timedelta) -> tuple[int, int, int]:
+    """Whole days (of 24 hours, R-TIME-1), hours and minutes of ``delta``."""
+    days, rest = divmod(int(delta.total_seconds() // 60), 24 * 60)
     hours, minutes = divmod(rest, 60)
+    return days, hours, minutes
+
+
+def _span(delta: timedelta) -> str:
+    days, hours, minutes = _days_hours_minutes(delta)
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
     return " ".join(f"{n} {unit}{'s' if n > 1 else ''}" for n, unit in parts if n) or "0 minutes"
 
@@ -346,8 +346,6 @@ def _iso(at: datetime) -> str:
 
 def _duration(delta: timedelta) -> str:
     """An ISO 8601 duration of whole minutes, days being 24 hours: ``P7D``, ``PT48H``..."""
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
+    days, hours, minutes = _days_hours_minutes(delta)
     clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
     return f"P{f'{days}D' if days else ''}{f'T{clock}' if clock else ''}" if days or clock else "PT0M"

@@ -35,7 +35,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     current = order if advanced is None else advanced.order
     try:
         route = current.terms.graph.route(current, command, now)
-        events = HANDLERS[command.action](current, command, now, route)
+        events = HANDLERS[type(command)](current, command, now, route)
     except Rejection as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
         raise

@@ -171,5 +171,10 @@ def finisher(cls: type[T]) -> Callable[[Any], T]:
 
 
 def family(base: type[T]) -> list[type[T]]:
-    """``base`` and every subclass of it defined so far."""
-    return [base, *(kind for sub in base.__subclasses__() for kind in family(sub))]
+    """``base`` and every slotted subclass of it defined so far, once each.
+
+    A slotted attrs class replaces the class its ``class`` statement made; until the collector
+    frees that one, ``__subclasses__`` lists it too: it has no ``__slots__`` of its own.
+    """
+    slotted = [sub for sub in base.__subclasses__() if "__slots__" in vars(sub)]
+    return list(dict.fromkeys([base, *(kind for sub in slotted for kind in family(sub))]))

@@ -111,8 +111,22 @@ class Notification(Effect):
     topic: str
 
 
-#: Who hears of each event (besides the actor, who already knows).
-_AUDIENCE: dict[type[ev.Event], tuple[Role, ...]] = {
+def _to_the_other_party(event: ev.PartialRefundProposed, before: Order | None) -> tuple[Role, ...]:
+    return (SELLER if event.proposal.proposer is BUYER else BUYER,)
+
+
+def _to_the_proposer(event: ev.Event, before: Order | None) -> tuple[Role, ...]:
+    return (before.proposal.proposer,) if before and before.proposal else _BOTH
+
+
+def _to_the_reminded(event: ev.ReminderSent, before: Order | None) -> tuple[Role, ...]:
+    return (event.party,)
+
+
+_BOTH = (BUYER, SELLER)
+#: Who hears of each event (besides the actor, who already knows): the roles, or a function of
+#: the event and the order before it that names them. An event not listed is told to both parties.
+AUDIENCE: dict[type[ev.Event], tuple[Role, ...] | Callable[[Any, Order | None], tuple[Role, ...]]] = {
     ev.OrderPlaced: (SELLER,),
     ev.OrderAccepted: (BUYER,),
     ev.OrderDelivered: (BUYER,),
@@ -127,21 +141,11 @@ _AUDIENCE: dict[type[ev.Event], tuple[Role, ...]] = {
     ev.CustomOfferRefused: (SELLER,),
     ev.CustomOfferWithdrawn: (BUYER,),
     ev.ReviewLeft: (SELLER,),
+    ev.ReminderSent: _to_the_reminded,
+    ev.PartialRefundProposed: _to_the_other_party,
+    ev.PartialRefundAccepted: _to_the_proposer,
+    ev.PartialRefundDeclined: _to_the_proposer,
 }
-_BOTH = (BUYER, SELLER)
-
-
-def _audience(event: ev.Event, before: Order | None) -> tuple[Role, ...]:
-    audience = _AUDIENCE.get(type(event))
-    if audience is not None:
-        return audience
-    if isinstance(event, ev.ReminderSent):
-        return (event.party,)
-    if isinstance(event, ev.PartialRefundProposed):
-        return (SELLER if event.proposal.proposer is BUYER else BUYER,)
-    if isinstance(event, (ev.PartialRefundAccepted, ev.PartialRefundDeclined)) and before and before.proposal:
-        return (before.proposal.proposer,)
-    return _BOTH
 
 
 @cache
@@ -150,23 +154,22 @@ def _notices(parties: tuple[Role, ...], topic: str) -> tuple[Notification, ...]:
     return tuple(Notification(party, topic) for party in parties)
 
 
-#: Events whose audience depends on the event or the order (see ``_audience``).
-_ADDRESSED_EACH_TIME = (
-    ev.ReminderSent,
-    ev.PartialRefundProposed,
-    ev.PartialRefundAccepted,
-    ev.PartialRefundDeclined,
-)
-#: The notifications of every other event, looked up once per event type.
+def _notifications(event: ev.Event, before: Order | None) -> tuple[Notification, ...]:
+    audience = AUDIENCE.get(type(event), _BOTH)
+    parties = audience(event, before) if callable(audience) else audience
+    return _notices(parties, event.name)
+
+
+#: The notifications of every event whose audience is fixed, derived from ``AUDIENCE``.
 _FIXED_NOTICES = {
-    kind: _notices(_AUDIENCE.get(kind, _BOTH), kind.__name__)
+    kind: _notices(audience, kind.__name__)
     for kind in family(ev.Event)
-    if kind not in _ADDRESSED_EACH_TIME
+    if not callable(audience := AUDIENCE.get(kind, _BOTH))
 }
 
 
 def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Effect]:
-    terms, money = after.terms, Money.of_order
+    terms, money = after.terms, Money._of_order
     found: list[Effect] = [
         WalletCredit(SELLER, money(event.seller_credit, terms.currency)),
         PlatformRevenue(money(event.platform_revenue, terms.currency)),
@@ -181,7 +184,7 @@ def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Ef
 def _canceled(event: ev.OrderCanceled, before: Order, after: Order) -> list[Effect]:
     terms = after.terms
     return [
-        Refund(BUYER, Money.of_order(event.refund, terms.currency)),
+        Refund(BUYER, Money._of_order(event.refund, terms.currency)),
         ChatWindow(event.at + terms.policy.chat_window),
     ]
 
@@ -189,18 +192,18 @@ def _canceled(event: ev.OrderCanceled, before: Order, after: Order) -> list[Effe
 def _expired(event: ev.OrderExpired, before: Order, after: Order) -> list[Effect]:
     currency = after.terms.currency
     return [
-        PlatformRevenue(Money.of_order(event.platform_revenue, currency)),
-        VoucherEligibility(BUYER, Money.of_order(event.voucher, currency)),
+        PlatformRevenue(Money._of_order(event.platform_revenue, currency)),
+        VoucherEligibility(BUYER, Money._of_order(event.voucher, currency)),
     ]
 
 
 def _partly_refunded(event: ev.PartialRefundAccepted, before: Order, after: Order) -> list[Effect]:
-    return [Refund(BUYER, Money.of_order(event.amount, after.terms.currency))]
+    return [Refund(BUYER, Money._of_order(event.amount, after.terms.currency))]
 
 
 def _extra_paid(event: ev.Event, before: Order, after: Order) -> list[Effect]:
     paid = after.ledger.paid - before.ledger.paid
-    return [EscrowDeposit(BUYER, Money.of_order(paid, after.terms.currency))]
+    return [EscrowDeposit(BUYER, Money._of_order(paid, after.terms.currency))]
 
 
 def _chat_reopened(event: ev.Event, before: Order, after: Order) -> list[Effect]:
@@ -221,7 +224,7 @@ _CONSEQUENCES: dict[type[ev.Event], Callable[[Any, Order, Order], list[Effect]]]
 
 def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Effect, ...]:
     """The effects of one event applied to ``before`` (None for a placement), giving ``after``."""
-    notices = _FIXED_NOTICES.get(type(event)) or _notices(_audience(event, before), event.name)
+    notices = _FIXED_NOTICES.get(type(event)) or _notifications(event, before)
     if before is None:
         return notices
     consequences = _CONSEQUENCES.get(type(event))

@@ -1,7 +1,8 @@
 """Domain events: past-tense facts from which ``replay`` rebuilds an order, version included.
 
 Each event knows how it changes an order (``apply``); nothing else changes an order. The class
-names are a public, stable catalogue (scenario snapshots list them); ``SCHEMA_VERSION`` is bumped
+names are a public, stable catalogue (scenario snapshots list them; every one is exported from
+``orderflow``); ``SCHEMA_VERSION``, which the codec writes beside each event and order, is bumped
 when an event's fields change meaning.
 """
 
@@ -9,13 +10,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 
 from .drafts import family, fast_init
 from .money import Ledger
-from .order import Extra, Hold, Offer, Order, Proposal, Terms, draft, finish
+from .order import Extra, Offer, Order, OrderHold, Proposal, Terms, draft, finish
 from .states import Role, State
 
 SCHEMA_VERSION = 1
@@ -28,7 +29,6 @@ Draft = Any
 class Event:
     """Base of every event: when it happened. Subclasses say what changed."""
 
-    schema_version: ClassVar[int] = SCHEMA_VERSION
     at: datetime
 
     @property
@@ -182,7 +182,7 @@ class OrderRestarted(Event):
 class OrderHeld(Event):
     def _update(self, order: Order, new: Draft) -> None:
         new.state = State.ON_HOLD
-        new.hold = Hold(self.at, order.state)
+        new.hold = OrderHold(self.at, order.state)
 
 
 @attrs.frozen(kw_only=True)

@@ -90,9 +90,10 @@ NOT_REVIEWED = Guard(
     "not reviewed", lambda order, _, __: not order.reviewed, unmet="the order was already reviewed (R-END-1)"
 )
 
-BUYER, SELLER, PLATFORM = (frozenset({r}) for r in Role)
-PARTIES = BUYER | SELLER
-TIMER: frozenset[Role] = frozenset()
+#: Who may take a route (sets of roles; ``BY_TIMER``: nobody, a deadline fires it by itself).
+BY_BUYER, BY_SELLER, BY_PLATFORM = (frozenset({r}) for r in Role)
+BY_PARTIES = BY_BUYER | BY_SELLER
+BY_TIMER: frozenset[Role] = frozenset()
 ANSWERING = frozenset({State.CANCELLATION_REQUESTED, State.REVISION_REQUESTED})
 EXTRAS = frozenset({State.IN_PROGRESS, State.REVISION_REFUSED})  # R-PROG-2
 STARTED = ACTIVE - {State.PENDING}  # where offers may be open and refunds proposed (R-PART-3)
@@ -186,49 +187,49 @@ def R(
 S = State
 D = Deadline
 ROUTES: tuple[Route, ...] = (
-    # trigger               leaves                    who       reaches              rules
-    R("accept",             S.PENDING,                SELLER,   S.IN_PROGRESS,       "R-PEND-2"),
-    R("cancel",             S.PENDING,                BUYER,    S.CANCELED,          "R-PEND-4"),
-    R("cancel",             WORKING,                  BUYER,    S.CANCELED,          "R-LATE-2", "R-TIME-4", when=(LATE,)),
-    R("cancel",             ACTIVE,                   SELLER,   S.CANCELED,          "R-SCANC-1", "R-REF-2"),
-    R("deliver",            S.IN_PROGRESS,            SELLER,   S.DELIVERED,         "R-PROG-1"),
-    R("request_cancellation", S.IN_PROGRESS,          BUYER,    S.CANCELLATION_REQUESTED, "R-CANC-1", when=(NOT_LATE,)),
-    R("accept_cancellation", S.CANCELLATION_REQUESTED, SELLER,  S.CANCELED,          "R-CANC-2"),
-    R("refuse_cancellation", S.CANCELLATION_REQUESTED, SELLER,  S.IN_PROGRESS,       "R-CANC-3", when=(NOT_LAST_REFUSAL,)),
-    R("refuse_cancellation", S.CANCELLATION_REQUESTED, SELLER,  S.DISPUTED,          "R-CANC-5", when=(LAST_REFUSAL,)),
-    R("close",              S.DELIVERED,              BUYER,    S.COMPLETED,         "R-DELIV-2"),
-    R("close",              S.REVISION_REFUSED,       BUYER,    S.COMPLETED,         "R-REF-1"),
-    R("request_revision",   S.DELIVERED,              BUYER,    S.REVISION_REQUESTED, "R-DELIV-3", "R-REV-5", when=(UNDER_REVISION_CAP,)),
-    R("accept_revision",    S.REVISION_REQUESTED,     SELLER,   S.IN_PROGRESS,       "R-REV-2"),
-    R("refuse_revision",    S.REVISION_REQUESTED,     SELLER,   S.REVISION_REFUSED,  "R-REV-3"),
-    R("open_dispute",       S.REVISION_REFUSED,       BUYER,    S.DISPUTED,          "R-REF-1", "R-DISP-3"),
-    R("open_dispute",       ANSWERING,                BUYER,    S.DISPUTED,          "R-CANC-4", "R-REV-4", "R-DISP-3", after=D.SELLER_ANSWER),
-    R("open_dispute",       ACTIVE,                   PLATFORM, S.DISPUTED,          "R-DISP-3"),
-    *(R("resolve_dispute",  S.DISPUTED,               PLATFORM, dest,                "R-DISP-2", when=(_outcome_is(outcome),))
+    # trigger               leaves                    who          reaches              rules
+    R("accept",             S.PENDING,                BY_SELLER,   S.IN_PROGRESS,       "R-PEND-2"),
+    R("cancel",             S.PENDING,                BY_BUYER,    S.CANCELED,          "R-PEND-4"),
+    R("cancel",             WORKING,                  BY_BUYER,    S.CANCELED,          "R-LATE-2", "R-TIME-4", when=(LATE,)),
+    R("cancel",             ACTIVE,                   BY_SELLER,   S.CANCELED,          "R-SCANC-1", "R-REF-2"),
+    R("deliver",            S.IN_PROGRESS,            BY_SELLER,   S.DELIVERED,         "R-PROG-1"),
+    R("request_cancellation", S.IN_PROGRESS,          BY_BUYER,    S.CANCELLATION_REQUESTED, "R-CANC-1", when=(NOT_LATE,)),
+    R("accept_cancellation", S.CANCELLATION_REQUESTED, BY_SELLER,  S.CANCELED,          "R-CANC-2"),
+    R("refuse_cancellation", S.CANCELLATION_REQUESTED, BY_SELLER,  S.IN_PROGRESS,       "R-CANC-3", when=(NOT_LAST_REFUSAL,)),
+    R("refuse_cancellation", S.CANCELLATION_REQUESTED, BY_SELLER,  S.DISPUTED,          "R-CANC-5", when=(LAST_REFUSAL,)),
+    R("close",              S.DELIVERED,              BY_BUYER,    S.COMPLETED,         "R-DELIV-2"),
+    R("close",              S.REVISION_REFUSED,       BY_BUYER,    S.COMPLETED,         "R-REF-1"),
+    R("request_revision",   S.DELIVERED,              BY_BUYER,    S.REVISION_REQUESTED, "R-DELIV-3", "R-REV-5", when=(UNDER_REVISION_CAP,)),
+    R("accept_revision",    S.REVISION_REQUESTED,     BY_SELLER,   S.IN_PROGRESS,       "R-REV-2"),
+    R("refuse_revision",    S.REVISION_REQUESTED,     BY_SELLER,   S.REVISION_REFUSED,  "R-REV-3"),
+    R("open_dispute",       S.REVISION_REFUSED,       BY_BUYER,    S.DISPUTED,          "R-REF-1", "R-DISP-3"),
+    R("open_dispute",       ANSWERING,                BY_BUYER,    S.DISPUTED,          "R-CANC-4", "R-REV-4", "R-DISP-3", after=D.SELLER_ANSWER),
+    R("open_dispute",       ACTIVE,                   BY_PLATFORM, S.DISPUTED,          "R-DISP-3"),
+    *(R("resolve_dispute",  S.DISPUTED,               BY_PLATFORM, dest,                "R-DISP-2", when=(_outcome_is(outcome),))
       for outcome, dest in ((Outcome.REFUND, S.CANCELED), (Outcome.SPLIT, S.COMPLETED),
                             (Outcome.RESTART, S.IN_PROGRESS), (Outcome.RELEASE, S.COMPLETED))),
-    R("hold",               NON_TERMINAL - {S.ON_HOLD}, PLATFORM, S.ON_HOLD,         "R-HOLD-1"),
-    *(R("release_hold",     S.ON_HOLD,                PLATFORM, state,               "R-HOLD-1", when=(_resumes(state),))
+    R("hold",               NON_TERMINAL - {S.ON_HOLD}, BY_PLATFORM, S.ON_HOLD,         "R-HOLD-1"),
+    *(R("release_hold",     S.ON_HOLD,                BY_PLATFORM, state,               "R-HOLD-1", when=(_resumes(state),))
       for state in sorted(NON_TERMINAL - {S.ON_HOLD})),
-    R("buy_option",         S.IN_PROGRESS,            BUYER,    None,                "R-PROG-2"),
-    R("buy_option",         S.REVISION_REFUSED,       BUYER,    S.IN_PROGRESS,       "R-PROG-2", "R-REF-5"),
-    R("offer_custom",       EXTRAS,                   SELLER,   None,                "R-PROG-3", "R-REF-5"),
-    R("accept_offer",       S.IN_PROGRESS,            BUYER,    None,                "R-PROG-2", "R-PROG-3", refers_to="offer"),
-    R("accept_offer",       S.REVISION_REFUSED,       BUYER,    S.IN_PROGRESS,       "R-PROG-3", "R-REF-5", refers_to="offer"),
-    R("refuse_offer",       STARTED,                  BUYER,    None,                "R-PROG-3", refers_to="offer"),
-    R("withdraw_offer",     STARTED,                  SELLER,   None,                "R-PROG-3", refers_to="offer"),
-    R("propose_partial_refund", STARTED,              PARTIES,  None,                "R-PART-1", "R-PART-3", "R-REF-4", when=(NO_OPEN_PROPOSAL,)),
-    R("accept_partial_refund", STARTED,               PARTIES,  None,                "R-PART-1", "R-PART-2", refers_to="proposal"),
-    R("decline_partial_refund", STARTED,              PARTIES,  None,                "R-PART-1", refers_to="proposal"),
-    R("withdraw_partial_refund", STARTED,             PARTIES,  None,                "R-PART-1", refers_to="proposal"),
-    R("review",             S.COMPLETED,              BUYER,    None,                "R-END-1", "R-END-3", when=(NOT_REVIEWED,)),
+    R("buy_option",         S.IN_PROGRESS,            BY_BUYER,    None,                "R-PROG-2"),
+    R("buy_option",         S.REVISION_REFUSED,       BY_BUYER,    S.IN_PROGRESS,       "R-PROG-2", "R-REF-5"),
+    R("offer_custom",       EXTRAS,                   BY_SELLER,   None,                "R-PROG-3", "R-REF-5"),
+    R("accept_offer",       S.IN_PROGRESS,            BY_BUYER,    None,                "R-PROG-2", "R-PROG-3", refers_to="offer"),
+    R("accept_offer",       S.REVISION_REFUSED,       BY_BUYER,    S.IN_PROGRESS,       "R-PROG-3", "R-REF-5", refers_to="offer"),
+    R("refuse_offer",       STARTED,                  BY_BUYER,    None,                "R-PROG-3", refers_to="offer"),
+    R("withdraw_offer",     STARTED,                  BY_SELLER,   None,                "R-PROG-3", refers_to="offer"),
+    R("propose_partial_refund", STARTED,              BY_PARTIES,  None,                "R-PART-1", "R-PART-3", "R-REF-4", when=(NO_OPEN_PROPOSAL,)),
+    R("accept_partial_refund", STARTED,               BY_PARTIES,  None,                "R-PART-1", "R-PART-2", refers_to="proposal"),
+    R("decline_partial_refund", STARTED,              BY_PARTIES,  None,                "R-PART-1", refers_to="proposal"),
+    R("withdraw_partial_refund", STARTED,             BY_PARTIES,  None,                "R-PART-1", refers_to="proposal"),
+    R("review",             S.COMPLETED,              BY_BUYER,    None,                "R-END-1", "R-END-3", when=(NOT_REVIEWED,)),
     # Timers: a deadline passing fires these by itself (R-TIME-2).
-    R(D.ACCEPTANCE,         S.PENDING,                TIMER,    S.CANCELED,          "R-PEND-3"),
-    R(D.REVIEW_DECISION,    S.DELIVERED,              TIMER,    S.COMPLETED,         "R-DELIV-4"),
-    R(D.BUYER_DECISION,     S.REVISION_REFUSED,       TIMER,    S.COMPLETED,         "R-REF-3"),
-    R(D.SELLER_ANSWER,      S.CANCELLATION_REQUESTED, TIMER,    S.CANCELED,          "R-CANC-4", only_if="unanswered_cancellation_cancels"),
-    R(D.OFFER,              STARTED,                  TIMER,    None,                "R-PROG-3"),
-    R(D.EXPIRY,             ACTIVE,                   TIMER,    S.EXPIRED,           "R-EXP-1", "R-EXP-3"),
+    R(D.ACCEPTANCE,         S.PENDING,                BY_TIMER,    S.CANCELED,          "R-PEND-3"),
+    R(D.REVIEW_DECISION,    S.DELIVERED,              BY_TIMER,    S.COMPLETED,         "R-DELIV-4"),
+    R(D.BUYER_DECISION,     S.REVISION_REFUSED,       BY_TIMER,    S.COMPLETED,         "R-REF-3"),
+    R(D.SELLER_ANSWER,      S.CANCELLATION_REQUESTED, BY_TIMER,    S.CANCELED,          "R-CANC-4", only_if="unanswered_cancellation_cancels"),
+    R(D.OFFER,              STARTED,                  BY_TIMER,    None,                "R-PROG-3"),
+    R(D.EXPIRY,             ACTIVE,                   BY_TIMER,    S.EXPIRED,           "R-EXP-1", "R-EXP-3"),
 )  # fmt: skip
 
 
@@ -365,7 +366,7 @@ def _validate(graph: Graph) -> None:
             raise InvalidGraph(f"{graph.policy.name}: {route.trigger} leaves terminal {state}")
     for state in NON_TERMINAL:
         if not any(
-            s is state and r.dest not in (None, state) and (r.is_timer or r.actors >= PLATFORM)
+            s is state and r.dest not in (None, state) and (r.is_timer or r.actors >= BY_PLATFORM)
             for s, r in edges
         ):
             raise InvalidGraph(f"{graph.policy.name}: nothing but the parties leaves {state}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from . import commands as c
 from . import events as ev
@@ -21,7 +22,22 @@ from .money import Money, checked_amount, quantize
 from .order import Extra, Offer, Order, Proposal
 from .states import Deadline, Role, State
 
-Handler = Callable[[Order, c.Command, datetime, Route], list[ev.Event]]
+_C = TypeVar("_C", bound=c.Command)
+#: What a route does for one kind of command: the events it produces, or a rejection.
+Handler = Callable[[Order, _C, datetime, Route], list[ev.Event]]
+#: The handler of each command class (as cosmicpython looks up its handlers).
+HANDLERS: dict[type[c.Command], Handler[Any]] = {}
+
+
+def handles(*kinds: type[_C]) -> Callable[[Handler[_C]], Handler[_C]]:
+    """Register the decorated function as the handler of the ``kinds`` of command."""
+
+    def register(handler: Handler[_C]) -> Handler[_C]:
+        for kind in kinds:
+            HANDLERS[kind] = handler
+        return handler
+
+    return register
 
 
 def _amount(order: Order, money: Money, what: str, below: Decimal | None = None) -> Decimal:
@@ -66,15 +82,18 @@ def expired(order: Order, now: datetime) -> ev.Event:
     )
 
 
-def _accept(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.Accept)
+def _accept(order: Order, cmd: c.Accept, now: datetime, route: Route) -> list[ev.Event]:
     return [ev.OrderAccepted(at=now, delivery_due=after_days(now, order.delivery_days))]
 
 
+@handles(c.Cancel, c.AcceptCancellation)
 def _cancel(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
     return [canceled(order, now, cmd.action, cmd.actor)]
 
 
-def _deliver(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.Deliver)
+def _deliver(order: Order, cmd: c.Deliver, now: datetime, route: Route) -> list[ev.Event]:
     return [
         ev.OrderDelivered(
             at=now, late=order.is_late(now), review_due=now + order.terms.policy.review_decision_window
@@ -82,34 +101,42 @@ def _deliver(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[
     ]
 
 
-def _request_cancellation(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.RequestCancellation)
+def _request_cancellation(
+    order: Order, cmd: c.RequestCancellation, now: datetime, route: Route
+) -> list[ev.Event]:
     return [ev.CancellationRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
 
 
-def _refuse_cancellation(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.RefuseCancellation)
+@handles(c.RefuseCancellation)
+def _refuse_cancellation(
+    order: Order, cmd: c.RefuseCancellation, now: datetime, route: Route
+) -> list[ev.Event]:
     refused: list[ev.Event] = [ev.CancellationRefused(at=now, reason=cmd.reason)]
     if route.dest is State.DISPUTED:  # R-CANC-5: the last refusal opens a dispute by itself
         refused.append(ev.DisputeOpened(at=now, by=None))
     return refused
 
 
-def _close(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.Close)
+def _close(order: Order, cmd: c.Close, now: datetime, route: Route) -> list[ev.Event]:
     return [completed(order, now, cmd.action)]
 
 
-def _request_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.RequestRevision)
+def _request_revision(order: Order, cmd: c.RequestRevision, now: datetime, route: Route) -> list[ev.Event]:
     return [ev.RevisionRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
 
 
-def _accept_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.AcceptRevision)
+def _accept_revision(order: Order, cmd: c.AcceptRevision, now: datetime, route: Route) -> list[ev.Event]:
     requested = order.revision_requested_at
     assert requested is not None  # revision_requested is only entered by RevisionRequested
     return [ev.RevisionAccepted(at=now, delivery_due=after_days(requested, order.delivery_days))]
 
 
-def _refuse_revision(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.RefuseRevision)
+@handles(c.RefuseRevision)
+def _refuse_revision(order: Order, cmd: c.RefuseRevision, now: datetime, route: Route) -> list[ev.Event]:
     return [
         ev.RevisionRefused(
             at=now, reason=cmd.reason, decision_due=now + order.terms.policy.buyer_decision_window
@@ -117,12 +144,13 @@ def _refuse_revision(order: Order, cmd: c.Command, now: datetime, route: Route) 
     ]
 
 
-def _open_dispute(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.OpenDispute)
+def _open_dispute(order: Order, cmd: c.OpenDispute, now: datetime, route: Route) -> list[ev.Event]:
     return [ev.DisputeOpened(at=now, by=cmd.actor)]
 
 
-def _resolve_dispute(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.ResolveDispute)
+@handles(c.ResolveDispute)
+def _resolve_dispute(order: Order, cmd: c.ResolveDispute, now: datetime, route: Route) -> list[ev.Event]:
     if cmd.outcome is c.Outcome.REFUND:
         return [canceled(order, now, cmd.action, cmd.actor)]
     if cmd.outcome is c.Outcome.RESTART:
@@ -138,11 +166,13 @@ def _resolve_dispute(order: Order, cmd: c.Command, now: datetime, route: Route) 
     return [completed(order, now, cmd.action, refund)]
 
 
-def _hold(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.Hold)
+def _hold(order: Order, cmd: c.Hold, now: datetime, route: Route) -> list[ev.Event]:
     return [ev.OrderHeld(at=now)]
 
 
-def _release_hold(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.ReleaseHold)
+def _release_hold(order: Order, cmd: c.ReleaseHold, now: datetime, route: Route) -> list[ev.Event]:
     assert order.hold is not None
     assert route.dest is not None
     return [ev.HoldReleased(at=now, resumed=route.dest, shift=now - order.hold.since)]
@@ -155,8 +185,8 @@ def _extra_due(order: Order, now: datetime, days: int) -> datetime:
     return after_days(now, days)
 
 
-def _buy_option(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.BuyOption)
+@handles(c.BuyOption)
+def _buy_option(order: Order, cmd: c.BuyOption, now: datetime, route: Route) -> list[ev.Event]:
     price = _amount(order, cmd.price, "price")
     return [
         ev.OptionBought(
@@ -167,8 +197,8 @@ def _buy_option(order: Order, cmd: c.Command, now: datetime, route: Route) -> li
     ]
 
 
-def _offer_custom(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.OfferCustom)
+@handles(c.OfferCustom)
+def _offer_custom(order: Order, cmd: c.OfferCustom, now: datetime, route: Route) -> list[ev.Event]:
     if cmd.offer_id in order.offer_ids:  # R-ERR-2
         raise InvalidArgument(f"offer id {cmd.offer_id!r} was already used in this order")
     price = _amount(order, cmd.price, "price")
@@ -183,8 +213,8 @@ def _open_offer(order: Order, offer_id: str) -> Offer:
     return offer
 
 
-def _accept_offer(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.AcceptOffer)
+@handles(c.AcceptOffer)
+def _accept_offer(order: Order, cmd: c.AcceptOffer, now: datetime, route: Route) -> list[ev.Event]:
     offer = _open_offer(order, cmd.offer_id)
     return [
         ev.CustomOfferAccepted(
@@ -193,18 +223,18 @@ def _accept_offer(order: Order, cmd: c.Command, now: datetime, route: Route) -> 
     ]
 
 
-def _refuse_offer(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.RefuseOffer)
+@handles(c.RefuseOffer)
+def _refuse_offer(order: Order, cmd: c.RefuseOffer, now: datetime, route: Route) -> list[ev.Event]:
     return [ev.CustomOfferRefused(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
 
 
-def _withdraw_offer(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.WithdrawOffer)
+@handles(c.WithdrawOffer)
+def _withdraw_offer(order: Order, cmd: c.WithdrawOffer, now: datetime, route: Route) -> list[ev.Event]:
     return [ev.CustomOfferWithdrawn(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
 
 
-def _propose(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.ProposePartialRefund)
+@handles(c.ProposePartialRefund)
+def _propose(order: Order, cmd: c.ProposePartialRefund, now: datetime, route: Route) -> list[ev.Event]:
     amount = _amount(order, cmd.amount, "amount", below=order.seller_share)  # R-PART-2
     return [ev.PartialRefundProposed(at=now, proposal=Proposal(cmd.actor, amount, cmd.reason))]
 
@@ -225,55 +255,32 @@ def _open_proposal(order: Order, cmd: c.Command, *, by_proposer: bool) -> Propos
     return proposal
 
 
-def _accept_refund(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.AcceptPartialRefund)
+def _accept_refund(order: Order, cmd: c.AcceptPartialRefund, now: datetime, route: Route) -> list[ev.Event]:
     proposal = _open_proposal(order, cmd, by_proposer=False)
     return [ev.PartialRefundAccepted(at=now, amount=proposal.amount)]
 
 
-def _decline_refund(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.DeclinePartialRefund)
+def _decline_refund(order: Order, cmd: c.DeclinePartialRefund, now: datetime, route: Route) -> list[ev.Event]:
     _open_proposal(order, cmd, by_proposer=False)
     return [ev.PartialRefundDeclined(at=now)]
 
 
-def _withdraw_refund(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
+@handles(c.WithdrawPartialRefund)
+def _withdraw_refund(
+    order: Order, cmd: c.WithdrawPartialRefund, now: datetime, route: Route
+) -> list[ev.Event]:
     _open_proposal(order, cmd, by_proposer=True)
     return [ev.PartialRefundWithdrawn(at=now)]
 
 
-def _review(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    assert isinstance(cmd, c.Review)
+@handles(c.Review)
+def _review(order: Order, cmd: c.Review, now: datetime, route: Route) -> list[ev.Event]:
     until = order.review_until
     if until is None or now > until:  # R-END-1
         raise DeadlinePassed(f"the review window closed at {until}")
     return [ev.ReviewLeft(at=now, rating=cmd.rating, text=cmd.text)]
-
-
-HANDLERS: dict[str, Handler] = {
-    "accept": _accept,
-    "cancel": _cancel,
-    "deliver": _deliver,
-    "request_cancellation": _request_cancellation,
-    "accept_cancellation": _cancel,
-    "refuse_cancellation": _refuse_cancellation,
-    "close": _close,
-    "request_revision": _request_revision,
-    "accept_revision": _accept_revision,
-    "refuse_revision": _refuse_revision,
-    "open_dispute": _open_dispute,
-    "resolve_dispute": _resolve_dispute,
-    "hold": _hold,
-    "release_hold": _release_hold,
-    "buy_option": _buy_option,
-    "offer_custom": _offer_custom,
-    "accept_offer": _accept_offer,
-    "refuse_offer": _refuse_offer,
-    "withdraw_offer": _withdraw_offer,
-    "propose_partial_refund": _propose,
-    "accept_partial_refund": _accept_refund,
-    "decline_partial_refund": _decline_refund,
-    "withdraw_partial_refund": _withdraw_refund,
-    "review": _review,
-}
 
 
 def closures(order: Order, now: datetime) -> list[ev.Event]:

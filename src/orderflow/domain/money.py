@@ -69,8 +69,9 @@ class Money:
         return f"{self.amount} {self.currency}"
 
     @classmethod
-    def of_order(cls, amount: Decimal, currency: str) -> Money:
-        """Money from an order's own, already checked amount and currency (skips the checks)."""
+    def _of_order(cls, amount: Decimal, currency: str) -> Money:
+        """Money from an order's own, already checked amount and currency: skips the checks, so it
+        is private to the core (hosts build ``Money(...)``, which checks)."""
         money = object.__new__(cls)
         object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", currency)

@@ -52,7 +52,7 @@ class Terms:
 
     def money(self, amount: Decimal) -> Money:
         """An amount of this order as ``Money``."""
-        return Money.of_order(amount, self.currency)
+        return Money._of_order(amount, self.currency)
 
 
 @attrs.frozen
@@ -75,7 +75,7 @@ class Proposal:
 
 
 @attrs.frozen
-class Hold:
+class OrderHold:
     """Staff paused the order at ``since``; releasing resumes ``resume`` (R-HOLD-1)."""
 
     since: datetime
@@ -104,7 +104,7 @@ class Order:
     offers: tuple[Offer, ...] = ()
     offer_ids: frozenset[str] = frozenset()  # every offer id ever made (R-PROG-3)
     proposal: Proposal | None = None
-    hold: Hold | None = None
+    hold: OrderHold | None = None
     review_until: datetime | None = None  # R-END-1
     reviewed: bool = False
     reminded: tuple[tuple[str, datetime], ...] = ()  # reminders sent: (deadline name, its instant)

@@ -37,8 +37,16 @@ from .draws import Draws, stream_seed
 from .population import Arrival, Market, Population, file_arrivals, poisson_arrivals
 from .tally import Tally
 
-#: A price, its option, its tip, and the platform's fee without and with the option (``_prices``).
-Prices = tuple[Money, tuple[Option], Money, Money, Money]
+
+@attrs.frozen
+class Prices:
+    """What an arrival at one price pays (``Engine._prices``, made once per price)."""
+
+    price: Money
+    options: tuple[Option]  # the one option a buyer may take: a third of the price, a day more
+    tip: Money
+    fee: Money  # the platform's fee on the price alone
+    fee_with_option: Money
 
 
 @attrs.frozen
@@ -133,12 +141,12 @@ class Engine:
 
             option = Option("extra", money(price / 3), 1)
             made = money(price)
-            found = (
-                made,
-                (option,),
-                money(price / 10),
-                fee(made.amount),
-                fee(made.amount + option.price.amount),
+            found = Prices(
+                price=made,
+                options=(option,),
+                tip=money(price / 10),
+                fee=fee(made.amount),
+                fee_with_option=fee(made.amount + option.price.amount),
             )
             self._prices_made[price] = found
         return found
@@ -148,19 +156,19 @@ class Engine:
         index = tally.placed
         draws = Draws(stream_seed(setup.seed, index))
         buyer = self.population.buyer(arrival.buyer)
-        price, option, tip, fee, fee_with_option = self._prices(arrival.price)
+        prices = self._prices(arrival.price)
         with_option = draws.chance(setup.behaviour.buyer.option_probability)
         placed = place_order(
             Placement(
                 order_id=f"o{index}",
                 buyer=arrival.buyer,
                 seller=arrival.seller,
-                price=price,
+                price=prices.price,
                 delivery_days=arrival.delivery_days,
                 paid_at=arrival.at,
-                options=option if with_option else (),
-                tip=tip if draws.chance(setup.behaviour.buyer.tip_probability) else None,
-                platform_fee=fee_with_option if with_option else fee,
+                options=prices.options if with_option else (),
+                tip=prices.tip if draws.chance(setup.behaviour.buyer.tip_probability) else None,
+                platform_fee=prices.fee_with_option if with_option else prices.fee,
                 policy=setup.policy,
             )
         )
