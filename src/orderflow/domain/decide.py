@@ -17,6 +17,7 @@ from .commands import Command
 from .decision import Decision, commit
 from .errors import InvalidArgument, Rejection
 from .events import Event, OrderPlaced
+from .graph import Graph
 from .handlers import HANDLERS, closures
 from .order import Order
 from .timers import check_time, fire, nothing_due_by
@@ -34,7 +35,8 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     advanced = None if nothing_due_by(order, now) else fire(Decision(order), now)
     current = order if advanced is None else advanced.order
     try:
-        route = current.terms.graph.route(current, command, now)
+        graph: Graph = current.terms.graph
+        route = graph.route(current, command, now)
         events = HANDLERS[type(command)](current, command, now, route)
     except Rejection as error:
         error.advanced = advanced if advanced is not None and advanced.events else None

@@ -15,10 +15,7 @@ UnknownReference, InvalidAmount / CurrencyMismatch. InvalidTime is checked befor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .decision import Decision
+from typing import Any
 
 
 class OrderflowError(Exception):
@@ -30,8 +27,9 @@ class Rejection(OrderflowError):
     unchanged. Catching it means "rejected", never "conflict" or "corrupt data"."""
 
     #: When timers were due before a rejected command, they fired anyway (R-TIME-2): this is
-    #: the decision that fired them, for the host to persist; ``None`` when nothing was due.
-    advanced: Decision | None = None
+    #: the ``Decision`` that fired them, for the host to persist; ``None`` when nothing was due.
+    #: Typed ``Any``: this module sits below ``decision`` in the layering, which has no cycle.
+    advanced: Any = None
 
 
 class InvalidArgument(Rejection):

@@ -14,6 +14,7 @@ from . import commands as c
 from .deadlines import STATE_DEADLINES, Due, running
 from .decide import preview
 from .decision import Decision
+from .graph import Graph
 from .money import Money, quantize
 from .order import Order
 from .states import Role, State
@@ -77,7 +78,8 @@ def available_actions(order: Order, role: Role, now: datetime) -> tuple[Choice, 
     then it is None and only the state reached is given.
     """
     current = advance(order, now).order
-    graph, deadline = current.terms.graph, _state_deadline(current)
+    graph: Graph = current.terms.graph
+    deadline = _state_deadline(current)
     choices: list[Choice] = []
     for action in graph.allowed(current, now)[role.value]:
         command_type = c.COMMANDS[action]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import Any
 
 import attrs
 
@@ -16,9 +16,6 @@ from .drafts import copier, fast_init, finisher
 from .money import Ledger, Money
 from .policy import Policy
 from .states import TERMINAL, WORKING, Role, State
-
-if TYPE_CHECKING:
-    from .graph import Graph
 
 
 @fast_init
@@ -48,7 +45,10 @@ class Terms:
     bank_fee: Decimal
     paid_at: datetime
     policy: Policy
-    graph: Graph = attrs.field(eq=False, repr=False)
+    #: The policy's ``graph.Graph`` (``graph_for(policy)``), kept here so that deciding needn't
+    #: look it up. Typed ``Any``: the graph reads orders, so this module cannot name it without
+    #: an import cycle; readers annotate it (``graph: Graph = order.terms.graph``).
+    graph: Any = attrs.field(eq=False, repr=False)
 
     def money(self, amount: Decimal) -> Money:
         """An amount of this order as ``Money``."""

@@ -15,6 +15,7 @@ from .dates import require_aware
 from .deadlines import REMINDED, Due, ReminderDue, reminders, running
 from .decision import Decision, commit
 from .errors import InvalidTime
+from .graph import Graph
 from .handlers import closures, fired
 from .order import Order
 from .states import ACTIVE
@@ -39,7 +40,8 @@ def check_time(order: Order, now: object) -> datetime:
 
 
 def _fires(order: Order, due: Due) -> bool:
-    return order.terms.graph.timer_route(order, due.deadline, due.at) is not None
+    graph: Graph = order.terms.graph
+    return graph.timer_route(order, due.deadline, due.at) is not None
 
 
 def _first(order: Order, until: datetime | None) -> Due | ReminderDue | None:
@@ -92,7 +94,8 @@ def fire(decision: Decision, now: datetime) -> Decision:
                 (f"reminder:{deadline.name}",),
             )
         else:
-            route = current.terms.graph.timer_route(current, due.deadline, due.at)
+            graph: Graph = current.terms.graph
+            route = graph.timer_route(current, due.deadline, due.at)
             assert route is not None  # _first only returns deadlines that fire
             events = fired(current, due.deadline, due.offer_id, due.at)
             if route.closes:
