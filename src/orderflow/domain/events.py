@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 
-from .drafts import family, fast_init
+from .drafts import PLAIN, family, fast_init
 from .money import Ledger
 from .order import Extra, Offer, Order, OrderHold, Proposal, Terms, draft, finish
 from .states import Role, State
@@ -41,7 +41,10 @@ class Event:
         new.version = order.version + 1
         new.updated_at = self.at
         self._update(order, new)
-        return finish(new)  # the draft becomes the new, frozen order (see drafts.py)
+        if PLAIN:  # built through attrs' own __init__ (see drafts.py)
+            return finish(new)
+        new.__class__ = Order  # the draft becomes the new, frozen order (see drafts.py)
+        return new  # type: ignore[no-any-return]
 
     def _update(self, order: Order, new: Draft) -> None:
         """Set on ``new``, a copy of ``order``, what this event changes."""
