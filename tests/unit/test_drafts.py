@@ -178,3 +178,18 @@ def test_the_plain_switch_leaves_attrs_classes_as_attrs_made_them() -> None:
     assert fast.stdout.startswith("False <orderflow drafts __init__ orderflow.domain.order.Order"), (
         fast.stderr
     )
+
+
+def test_an_argument_less_command_is_one_shared_value_per_actor() -> None:
+    from orderflow import Accept, Role
+
+    assert Accept("seller") == Accept(Role.SELLER) == Accept(actor="seller")
+    assert (Accept("seller") is Accept(Role.SELLER)) is not DRAFTS_PLAIN
+    assert Accept("seller").actor is Role.SELLER
+
+
+def test_only_a_shared_class_shares() -> None:
+    from orderflow.domain.drafts import share
+
+    with pytest.raises(TypeError, match="metaclass=Shared"):
+        share(Sample, [1])

@@ -12,7 +12,7 @@ from typing import ClassVar
 import attrs
 
 from . import validators as v
-from .drafts import family, fast_init
+from .drafts import Shared, family, fast_init, share
 from .errors import InvalidArgument
 from .money import Money
 from .states import Role
@@ -36,27 +36,27 @@ class Command:
 
 
 @attrs.frozen
-class Accept(Command):
+class Accept(Command, metaclass=Shared):
     action = "accept"
 
 
 @attrs.frozen
-class Cancel(Command):
+class Cancel(Command, metaclass=Shared):
     action = "cancel"
 
 
 @attrs.frozen
-class Deliver(Command):
+class Deliver(Command, metaclass=Shared):
     action = "deliver"
 
 
 @attrs.frozen
-class RequestCancellation(Command):
+class RequestCancellation(Command, metaclass=Shared):
     action = "request_cancellation"
 
 
 @attrs.frozen
-class AcceptCancellation(Command):
+class AcceptCancellation(Command, metaclass=Shared):
     action = "accept_cancellation"
 
 
@@ -67,17 +67,17 @@ class RefuseCancellation(Command):
 
 
 @attrs.frozen
-class Close(Command):
+class Close(Command, metaclass=Shared):
     action = "close"
 
 
 @attrs.frozen
-class RequestRevision(Command):
+class RequestRevision(Command, metaclass=Shared):
     action = "request_revision"
 
 
 @attrs.frozen
-class AcceptRevision(Command):
+class AcceptRevision(Command, metaclass=Shared):
     action = "accept_revision"
 
 
@@ -88,7 +88,7 @@ class RefuseRevision(Command):
 
 
 @attrs.frozen
-class OpenDispute(Command):
+class OpenDispute(Command, metaclass=Shared):
     action = "open_dispute"
 
 
@@ -130,12 +130,12 @@ class ResolveDispute(Command):
 
 
 @attrs.frozen
-class Hold(Command):
+class Hold(Command, metaclass=Shared):
     action = "hold"
 
 
 @attrs.frozen
-class ReleaseHold(Command):
+class ReleaseHold(Command, metaclass=Shared):
     action = "release_hold"
 
 
@@ -181,17 +181,17 @@ class ProposePartialRefund(Command):
 
 
 @attrs.frozen
-class AcceptPartialRefund(Command):
+class AcceptPartialRefund(Command, metaclass=Shared):
     action = "accept_partial_refund"
 
 
 @attrs.frozen
-class DeclinePartialRefund(Command):
+class DeclinePartialRefund(Command, metaclass=Shared):
     action = "decline_partial_refund"
 
 
 @attrs.frozen
-class WithdrawPartialRefund(Command):
+class WithdrawPartialRefund(Command, metaclass=Shared):
     action = "withdraw_partial_refund"
 
 
@@ -236,3 +236,5 @@ COMMANDS: dict[str, type[Command]] = {
 
 for _kind in family(Command):
     fast_init(_kind)
+    if isinstance(_kind, Shared):  # an argument-less command: one shared value per actor
+        share(_kind, [*Role, *(role.value for role in Role)])

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import linecache
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import attr._config  # the switch attrs' own generated __init__s read for validators.disabled()
@@ -168,6 +168,30 @@ def finisher(cls: type[T]) -> Callable[[Any], T]:
         return build
     source = "def finish(new):\n    new.__class__ = frozen\n    return new\n"
     return _compile(cls, "finish", source, {"frozen": cls})
+
+
+class Shared(type):
+    """A metaclass for immutable values built from one argument alone: ``share(cls, keys)``
+    builds one value per key, and calling ``cls(key)`` returns it instead of building another
+    (an argument-less command per actor: ``Accept("seller") is Accept(Role.SELLER)``). Any
+    other call builds as usual. Under ``ORDERFLOW_PLAIN_ATTRS`` nothing is shared."""
+
+    _shared: dict[object, object]
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs:
+            try:
+                return cls._shared[args[0]]
+            except (KeyError, TypeError):  # not shared, or unhashable: built (and checked) below
+                pass
+        return super().__call__(*args, **kwargs)
+
+
+def share(cls: type, keys: Iterable[object]) -> None:
+    """Build the shared value of ``cls``, a ``Shared`` class, for each key (equal keys share one)."""
+    if not isinstance(cls, Shared):
+        raise _refuse(cls, "only a class made with metaclass=Shared shares its values")
+    cls._shared = {} if PLAIN else {key: type.__call__(cls, key) for key in keys}
 
 
 def family(base: type[T]) -> list[type[T]]:

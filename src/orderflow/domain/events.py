@@ -74,15 +74,19 @@ class OrderPlaced(Event):
         terms, delivery_days = self.terms, self.delivery_days
         for option in self.options:
             delivery_days += option.delivery_days
+        # terms, state, version, ledger, updated_at, expires_at, delivery_days, delivery_due and
+        # timer_due, positionally: keywords cost a name lookup each
+        ledger = Ledger.opened(terms.currency, self.paid)
         return Order(
-            terms=terms,
-            state=State.PENDING,
-            version=1,
-            updated_at=self.at,
-            ledger=Ledger.opened(terms.currency, self.paid),
-            expires_at=self.expires_at,
-            delivery_days=delivery_days,
-            timer_due=self.acceptance_due,
+            terms,
+            State.PENDING,
+            1,
+            ledger,
+            self.at,
+            self.expires_at,
+            delivery_days,
+            None,
+            self.acceptance_due,
         )
 
 
