@@ -49,6 +49,7 @@ from bench.baselines import (
     PythonStateMachine,
     TransitionsOrder,
 )
+from bench.core_prototype import Prototype
 from bench.values_floor import ValuesFloor
 from orderflow import COMMANDS, Command, Money, Option, Order, Placement, decide, place_order
 
@@ -191,6 +192,7 @@ def subjects() -> list[Subject]:
         Adapted("python-statemachine", PythonStateMachine()),
         Adapted("dict table (floor)", DictTable()),
         ValuesFloor(Orderflow()),
+        Prototype(ARGUMENTS, PAID_AT, STEP),
     ]
 
 

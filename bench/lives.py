@@ -9,22 +9,47 @@ orderflow with::
     setarch -R valgrind --tool=callgrind --callgrind-out-file=/dev/null .venv/bin/python bench/lives.py 200
 
 (the difference of the two "Collected" totals, divided by 1,200 lives, is the cost of a life).
+A second argument names another subject of ``bench_core`` to count the same way, side by side:
+``faq`` (transitions as its FAQ advises), ``naive`` (a Machine per order) or ``prototype``
+(bench/core_prototype.py); the default is ``orderflow``.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the ``bench`` package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.baselines import PATHS
-from bench.bench_core import Orderflow, life
+from bench.baselines import PATHS, NaiveTransitions
+from bench.bench_core import ARGUMENTS, PAID_AT, STEP, Adapted, Orderflow, SharedTransitions, Subject, life
+from bench.core_prototype import Prototype
 
 
-def main(lives: int) -> None:
-    subject = Orderflow()
+def _faq() -> Subject:
+    return Adapted("transitions (FAQ)", SharedTransitions())
+
+
+def _naive() -> Subject:
+    return Adapted("transitions (naive)", NaiveTransitions())
+
+
+def _prototype() -> Subject:
+    return Prototype(ARGUMENTS, PAID_AT, STEP)
+
+
+SUBJECTS: dict[str, Callable[[], Subject]] = {
+    "orderflow": Orderflow,
+    "faq": _faq,
+    "naive": _naive,
+    "prototype": _prototype,
+}
+
+
+def main(lives: int, name: str = "orderflow") -> None:
+    subject: Subject = SUBJECTS[name]()
     plans = [subject.plan(path) for path in PATHS.values()]
     for serial in range(lives):
         for plan in plans:
@@ -32,4 +57,4 @@ def main(lives: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), *sys.argv[2:3])
