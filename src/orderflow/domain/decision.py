@@ -95,6 +95,10 @@ _keep_effects = vars(Decision)["_effects"].__set__
 
 def commit(order: Order, events: list[Event], fired: tuple[str, ...] = ()) -> Decision:
     """Apply ``events`` to ``order`` in turn; their effects are derived when first read."""
+    if len(events) == 1:  # the common case, without the loop
+        (event,) = events
+        after = event.apply(order)
+        return Decision(after, (event,), _Later(((event, order, after),)), fired)
     steps = []
     for event in events:
         after = event.apply(order)
