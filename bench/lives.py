@@ -10,8 +10,8 @@ orderflow with::
 
 (the difference of the two "Collected" totals, divided by 1,200 lives, is the cost of a life).
 A second argument names another subject of ``bench_core`` to count the same way, side by side:
-``faq`` (transitions as its FAQ advises), ``naive`` (a Machine per order) or ``prototype``
-(bench/core_prototype.py); the default is ``orderflow``.
+``faq`` (transitions as its FAQ advises), ``naive`` (a Machine per order), ``prototype``
+(bench/core_prototype.py) or ``floor`` (bench/values_floor.py); the default is ``orderflow``.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
 from bench.baselines import PATHS, NaiveTransitions
 from bench.bench_core import ARGUMENTS, PAID_AT, STEP, Adapted, Orderflow, SharedTransitions, Subject, life
 from bench.core_prototype import Prototype
+from bench.values_floor import ValuesFloor
 
 
 def _faq() -> Subject:
@@ -40,11 +41,16 @@ def _prototype() -> Subject:
     return Prototype(ARGUMENTS, PAID_AT, STEP)
 
 
+def _floor() -> Subject:
+    return ValuesFloor(Orderflow())
+
+
 SUBJECTS: dict[str, Callable[[], Subject]] = {
     "orderflow": Orderflow,
     "faq": _faq,
     "naive": _naive,
     "prototype": _prototype,
+    "floor": _floor,
 }
 
 

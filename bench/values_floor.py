@@ -38,11 +38,18 @@ def _record(value: object, seen: dict[int, object], builds: list[Build]) -> None
         return
     seen[id(value)] = value
     fields = [field for field in attrs.fields(kind) if field.init]
+    values = {field.name: _public(value, field) for field in fields}
     for field in fields:
-        _record(getattr(value, field.name), seen, builds)
-    positional = tuple(getattr(value, f.name) for f in fields if not f.kw_only)
-    keywords = {f.alias: getattr(value, f.name) for f in fields if f.kw_only}
+        _record(values[field.name], seen, builds)
+    positional = tuple(values[f.name] for f in fields if not f.kw_only)
+    keywords = {f.alias: values[f.name] for f in fields if f.kw_only}
     builds.append((kind, positional, keywords))
+
+
+def _public(value: object, field: Any) -> object:
+    """A field's value as the public API reads it: a private field (``Decision._effects``, derived
+    when first read) through its public name, so that the floor builds the effects eagerly."""
+    return getattr(value, field.alias if field.name.startswith("_") else field.name)
 
 
 def _replay(builds: list[Build]) -> Order:
