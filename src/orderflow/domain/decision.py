@@ -24,17 +24,15 @@ from .order import Order
 _Step = tuple[Any, Any, Any]
 
 
-class _Later:
-    """The effects of a decision, not derived yet: its steps, in order."""
+class _Later(tuple[_Step, ...]):
+    """The effects of a decision, not derived yet: its steps, in order (a tuple, which builds
+    without a Python-level ``__init__``)."""
 
-    __slots__ = ("steps",)
-
-    def __init__(self, steps: tuple[_Step, ...]) -> None:
-        self.steps = steps
+    __slots__ = ()
 
     def derive(self) -> tuple[Effect, ...]:
         found: tuple[Effect, ...] = ()
-        for event, before, after in self.steps:
+        for event, before, after in self:
             found += event if after is None else effects_of(event, before, after)
         return found
 
@@ -44,8 +42,8 @@ def _derived(effects: tuple[Effect, ...] | _Later) -> tuple[Effect, ...]:
 
 
 def _steps(effects: tuple[Effect, ...] | _Later) -> tuple[_Step, ...]:
-    if effects.__class__ is _Later:
-        return effects.steps
+    if isinstance(effects, _Later):
+        return effects
     return ((effects, None, None),) if effects else ()
 
 
@@ -67,9 +65,9 @@ class Decision:
     def effects(self) -> tuple[Effect, ...]:
         """The effects the host must carry out, in the order of the events that caused them."""
         effects = self._effects
-        if effects.__class__ is tuple:
+        if not isinstance(effects, _Later):
             return effects
-        derived = effects.derive()  # type: ignore[union-attr]
+        derived = effects.derive()
         _keep_effects(self, derived)
         return derived
 
@@ -82,10 +80,10 @@ class Decision:
     def then(self, later: Decision) -> Decision:
         """This decision followed by ``later`` (which must start from this one's order)."""
         first, second = self._effects, later._effects
-        if first.__class__ is tuple and second.__class__ is tuple:
-            effects: tuple[Effect, ...] | _Later = first + second
+        if isinstance(first, _Later) or isinstance(second, _Later):
+            effects: tuple[Effect, ...] | _Later = _Later(_steps(first) + _steps(second))
         else:
-            effects = _Later(_steps(first) + _steps(second))
+            effects = first + second
         return Decision(later.order, self.events + later.events, effects, self.fired + later.fired)
 
 
