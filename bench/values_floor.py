@@ -1,12 +1,16 @@
-"""The floor of orderflow's own data model: building the values a life returns, and nothing else.
+"""orderflow's values rebuilt: building again the values a life returns, and nothing else.
 
 A life of orderflow must produce frozen values: the host's ``Money``, ``Option`` and
 ``Placement``, then per step a command, its events, the new ``Order`` (with its ``Terms`` and
 ``Ledger``), the effects and the ``Decision``. ``ValuesFloor`` records every such value of a real
 orderflow life, with its fields, and replays only their constructors (validators included, as the
-public constructors run them). No rule is checked, no deadline computed, no amount added: it is a
-lower bound for any implementation of this model, which tells how much of a life is the cost of
-its values and how much is the cost of deciding.
+public constructors run them). No rule is checked, no deadline computed, no amount added. It was
+once taken for a lower bound of any implementation of this model; it is not one: its replay loop
+(``kind(*positional, **keywords)`` over recorded fields) costs more than a real implementation's
+direct calls, and it rebuilds values orderflow shares (notifications) or derives only when read
+(effects). ``bench/core_prototype.py``, the same contract from plain slotted classes, runs a
+whole life in fewer instructions (docs/performance.md). What it tells is the share of a life that
+goes to building frozen values at all.
 """
 
 from __future__ import annotations
@@ -70,7 +74,7 @@ class ValuesFloor:
     recorded once, so every replayed order has the same ids: only the building is timed.
     """
 
-    label = "orderflow's values alone (floor)"
+    label = "orderflow's values rebuilt"
 
     def __init__(self, source: Any) -> None:
         self.source = source
