@@ -7,6 +7,8 @@ instance of the frozen class by ``__class__`` assignment, which CPython allows b
 one layout: both based on ``object``, neither with a ``__weakref__`` slot (``weakref_slot=False``).
 The hot value classes construct in about half the instructions; an event copies ``Order`` into a
 draft (``copier``), sets what it changes and makes the draft an ``Order`` again (``finisher``).
+Values built from one argument alone can be shared instead of built (``Shared``): an
+argument-less command is one value per actor.
 
 How it stays honest. The generated functions are registered in ``linecache`` under a unique file
 name, as attrs registers its own, so tracebacks, debuggers and ``inspect.getsource`` show them;
@@ -15,9 +17,9 @@ their ``__annotations__`` are attrs' own; validators are skipped inside
 ``TypeError`` when it is decorated.
 
 How it is proven equal to the plain way. With ``ORDERFLOW_PLAIN_ATTRS=1`` in the environment at
-import, ``fast_init`` leaves every class as attrs made it and ``finisher`` builds the value
-through its attrs ``__init__``: CI runs the whole test suite that way too (``.ci/run``), so the
-trick changes nothing but speed.
+import, ``fast_init`` leaves every class as attrs made it, ``finisher`` builds the value
+through its attrs ``__init__`` and nothing is shared: CI runs the whole test suite that way too
+(``.ci/run``), so the trick changes nothing but speed.
 """
 
 from __future__ import annotations
