@@ -79,11 +79,14 @@ class ConcurrencyConflict(StorageError):
 
 
 class IdempotencyConflict(StorageError):
-    """An idempotency key was reused for a different command."""
+    """An idempotency key was reused for a different command; ``differing`` names the fields of
+    the request that differ from the first one (``order_id``, ``action``, ``amount``...; empty when
+    the first request was recorded without them)."""
 
-    def __init__(self, key: str) -> None:
-        self.key = key
-        super().__init__(f"idempotency key {key!r} was already used for another command")
+    def __init__(self, key: str, differing: Sequence[str] = ()) -> None:
+        self.key, self.differing = key, tuple(differing)
+        fields = f" (it differs in {', '.join(self.differing)})" if self.differing else ""
+        super().__init__(f"idempotency key {key!r} was already used for another command{fields}")
 
 
 class UnknownOrder(StorageError):

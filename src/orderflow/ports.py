@@ -12,7 +12,8 @@ written in one ``UnitOfWork``, all or nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import enum
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
@@ -22,13 +23,16 @@ import attrs
 from .domain.decision import Decision
 from .domain.effects import Effect
 from .domain.events import Event
+from .domain.limits import MAX_TEXT_LENGTH, id_problem, key_problem, text_problem
 from .domain.order import Order
+from .domain.timers import next_due
 from .errors import (  # re-exported: the ports raise them
     ConcurrencyConflict as ConcurrencyConflict,
 )
 from .errors import (
     IdempotencyConflict as IdempotencyConflict,
 )
+from .errors import InvalidArgument
 from .errors import (
     OrderExists as OrderExists,
 )
@@ -63,6 +67,8 @@ class Message:
     kind: str
     payload: Mapping[str, Any]
     attempts: int = 0
+    #: When the decision that produced it was taken (the service's clock): the message's age.
+    created_at: datetime | None = attrs.field(default=None, eq=False)
 
     @staticmethod
     def id_of(order_id: str, version: int, index: int) -> str:
@@ -81,6 +87,25 @@ class Recorded:
     outcome: Mapping[str, Any]
 
 
+@attrs.frozen
+class Stored:
+    """What the service computed for an adapter to store with a decision's events: the order's
+    next due instant (None: nothing will fire) and whether to keep a snapshot of the order."""
+
+    next_due: datetime | None
+    snapshot: bool = False
+
+    @classmethod
+    def of(cls, decision: Decision, expected_version: int, snapshot_every: int | None) -> Stored:
+        """The order's next due instant, and a snapshot when the write crosses a multiple of
+        ``snapshot_every`` (None or 0: never)."""
+        due = next_due(decision.order)
+        version = decision.order.version
+        every = snapshot_every or 0
+        snapshot = every > 0 and version // every > expected_version // every
+        return cls(None if due is None else due.at, snapshot)
+
+
 class OrderStore(Protocol):
     """Orders as streams of events, written with an expected version."""
 
@@ -95,11 +120,14 @@ class OrderStore(Protocol):
         """The order's events with a version above ``after``, oldest first (empty if unknown)."""
         ...
 
-    def append(self, order_id: str, expected_version: int, decision: Decision) -> None:
+    def append(self, order_id: str, expected_version: int, decision: Decision, stored: Stored) -> None:
         """Add ``decision.events`` after version ``expected_version`` (0 creates the order).
 
-        Also records the order's state and next due instant (``next_due``) for ``due``, and clears
-        a postponement. Raises ``ConcurrencyConflict`` if the order is not at ``expected_version``.
+        Also records the order's state and ``stored.next_due`` for ``due``, keeps a snapshot of
+        ``decision.order`` if ``stored.snapshot`` (adapters that keep none may ignore it), and
+        clears a postponement. The service computes ``stored`` (``Stored.of``): an adapter has no
+        domain duty. Raises ``ConcurrencyConflict`` if the order is not at ``expected_version``,
+        ``InvalidArgument`` for an order id outside ``orderflow.domain.limits``.
         """
         ...
 
@@ -129,11 +157,49 @@ class IdempotencyStore(Protocol):
         ...
 
 
+@attrs.frozen
+class DeadLetter:
+    """A message the relay gave up on (too many attempts, or too old): ``error`` says the last
+    failure. It stays out of ``claim`` until ``revive``d or ``drop``ped."""
+
+    message: Message
+    error: str
+
+
+@attrs.frozen
+class StorageStats:
+    """What an operator watches (``Storage.stats``): deadlines and outbox backlog at ``now``.
+
+    ``orders_due``: orders with a deadline due at or before ``now`` (postponed ones included);
+    ``oldest_due``: the earliest of their due instants (``deadline_lag`` is how late it is);
+    ``outbox_backlog``: messages neither published nor dead; ``oldest_message_at``: when the
+    oldest of them was queued (``outbox_age``); ``dead_letters``: messages given up on.
+    """
+
+    now: datetime
+    orders_due: int
+    oldest_due: datetime | None
+    outbox_backlog: int
+    oldest_message_at: datetime | None
+    dead_letters: int
+
+    @property
+    def deadline_lag(self) -> timedelta:
+        """How long the oldest due deadline has been waiting (zero when none is)."""
+        return timedelta(0) if self.oldest_due is None else max(timedelta(0), self.now - self.oldest_due)
+
+    @property
+    def outbox_age(self) -> timedelta:
+        """How long the oldest undelivered message has been waiting (zero when none is)."""
+        at = self.oldest_message_at
+        return timedelta(0) if at is None else max(timedelta(0), self.now - at)
+
+
 class Outbox(Protocol):
     """Effects to deliver, written with the events that caused them, and the relay's queue."""
 
-    def put(self, order_id: str, version: int, effects: Sequence[Effect]) -> None:
-        """Store ``effects`` (a decision's, ``version`` being the order's after it)."""
+    def put(self, order_id: str, version: int, effects: Sequence[Effect], at: datetime) -> None:
+        """Store ``effects`` (a decision's taken at ``at``, ``version`` being the order's after it)."""
         ...
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Message]:
@@ -149,6 +215,25 @@ class Outbox(Protocol):
     def retry(self, message_id: str, at: datetime, error: str) -> None:
         """Delivery failed: count the attempt and make the message claimable again at ``at``.
         Raises ``UnknownMessage`` if no message has this id."""
+        ...
+
+    def bury(self, message_id: str, error: str) -> None:
+        """Delivery failed for good: count the attempt and make the message a dead letter, never
+        claimed again unless revived. Raises ``UnknownMessage``."""
+        ...
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Up to ``limit`` dead letters, oldest first."""
+        ...
+
+    def revive(self, message_ids: Sequence[str], at: datetime) -> None:
+        """Make these dead letters claimable again at ``at``, their attempts counted from 0.
+        Raises ``UnknownMessage``, and changes nothing, if an id is not a dead letter."""
+        ...
+
+    def drop(self, message_ids: Sequence[str]) -> None:
+        """Delete these dead letters for good. Raises ``UnknownMessage``, and changes nothing,
+        if an id is not a dead letter."""
         ...
 
 
@@ -176,7 +261,22 @@ class UnitOfWork(Protocol):
 
 
 class Storage(Protocol):
-    """An adapter's entry point: hands out units of work over one database."""
+    """An adapter's entry point: hands out units of work over one database.
+
+    ``close`` must be safe while other threads use the storage: their later calls raise
+    ``StorageUnavailable``. Every store refuses ids, keys and texts outside
+    ``orderflow.domain.limits`` with ``InvalidArgument`` (``check_id``, ``check_key`` below).
+    """
+
+    @property
+    def snapshot_every(self) -> int | None:
+        """Keep a snapshot of an order every so many events (None or 0: never); the service reads
+        it to compute ``Stored.snapshot``."""
+        ...
+
+    def stats(self, now: datetime) -> StorageStats:
+        """The operator's figures at ``now``, read in a transaction of its own."""
+        ...
 
     def create_schema(self) -> None:
         """Create tables and indexes if missing; harmless to call again."""
@@ -195,3 +295,66 @@ class DueSignal(Protocol):
         """Wait up to ``timeout`` seconds for another writer to leave a deadline pending; True if
         one may have (look at ``due`` again), False on timeout."""
         ...
+
+
+def check_id(order_id: object, what: str = "order id") -> str:
+    """``order_id`` if ``orderflow.domain.limits`` accepts it, else ``InvalidArgument``: every
+    store calls it first, so that all storages refuse the same ids with the same error."""
+    if (problem := id_problem(order_id)) is not None:
+        raise InvalidArgument(f"{what} {_shown(order_id)} {problem}")
+    return order_id  # type: ignore[return-value]
+
+
+def check_key(key: object) -> str:
+    """``key`` if it is a usable idempotency key, else ``InvalidArgument``."""
+    if (problem := key_problem(key)) is not None:
+        raise InvalidArgument(f"idempotency key {_shown(key)} {problem}")
+    return key  # type: ignore[return-value]
+
+
+def check_decision(order_id: object, decision: Decision) -> str:
+    """``order_id`` checked as by ``check_id``, and every string inside the decision's events
+    checked as a text (no NUL, no lone surrogate: what PostgreSQL cannot store and SQLite cannot
+    encode), else ``InvalidArgument`` naming the event and field. Every ``append`` calls it."""
+    checked = check_id(order_id)
+    for event in decision.events:
+        for path, text in _strings(event, type(event).__name__):
+            if (problem := text_problem(text, max_length=MAX_TEXT_LENGTH)) is not None:
+                raise InvalidArgument(f"{path} {problem}")
+    return checked
+
+
+def clean_error(error: str) -> str:
+    """An error text an operator will read, made storable everywhere: NULs dropped, lone
+    surrogates replaced, at most ``MAX_TEXT_LENGTH`` characters."""
+    text = error.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    return text[:MAX_TEXT_LENGTH]
+
+
+def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    """Every string reachable in an attrs value (fields, tuples of values), with its path."""
+    if isinstance(value, str):
+        if not isinstance(value, enum.Enum):
+            yield path, value
+    elif isinstance(value, tuple):
+        for n, item in enumerate(value):
+            yield from _strings(item, f"{path}[{n}]")
+    elif attrs.has(type(value)):
+        for name in _field_names(type(value)):
+            yield from _strings(getattr(value, name), f"{path}.{name}")
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
+    return names
+
+
+def _shown(value: object) -> str:
+    """A short repr for an error message (a 1 MB id is not repeated in full)."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:50]}...({len(text)} characters)"

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 import sqlite_worker
-from storage_contract import StorageContract
-from storage_support import THREADS, life, load_then_close, pending, write
 
 from orderflow.adapters._sql import SchemaMismatch
 from orderflow.adapters.sqlite import SQLiteStorage, micros
+from orderflow.testing.contract import StorageContract
+from orderflow.testing.contract.support import THREADS, life, load_then_close, pending, write
 
 from support import HOUR
 
@@ -108,6 +108,7 @@ def test_an_unreadable_snapshot_is_ignored_and_the_order_replayed(storage: SQLit
     for decision in decisions:
         write(storage, "order-1", decision)
     db = storage.connection()
+    db.execute("""UPDATE orders SET snapshot = json_extract(snapshot, '$.order')""")  # as schema 1 wrote it
     db.execute("""UPDATE orders SET snapshot = replace(snapshot, '"schema":1', '"schema":0')""")
     assert '"schema":0' in db.execute("SELECT snapshot FROM orders").fetchone()[0]  # an older codec's
     uncached = SQLiteStorage(storage.path, snapshot_every=3, cache_size=0)
@@ -126,8 +127,8 @@ def test_a_new_storage_on_the_file_finds_the_data(storage: SQLiteStorage) -> Non
 
 
 def test_a_database_from_a_later_schema_is_refused(storage: SQLiteStorage) -> None:
-    storage.connection().execute("PRAGMA user_version = 2")
-    with pytest.raises(SchemaMismatch, match="version 2"):
+    storage.connection().execute("PRAGMA user_version = 3")
+    with pytest.raises(SchemaMismatch, match="version 3"):
         storage.create_schema()
 
 
