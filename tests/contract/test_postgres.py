@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -189,7 +190,7 @@ def test_a_connection_the_server_dropped_is_replaced_before_any_unit_of_work_mee
     storage: PostgresStorage,
 ) -> None:
     marked = PostgresStorage(make_conninfo(storage.dsn, application_name="doomed"), pool_size=2)
-    together([lambda: write(marked, f"o-{n}", placed(f"o-{n}")) for n in range(2)])  # two pooled connections
+    together([partial(write, marked, f"o-{n}", placed(f"o-{n}")) for n in range(2)])  # two pooled connections
     with psycopg.connect(storage.dsn, autocommit=True) as admin:
         killed = admin.execute(
             b"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'doomed'"
