@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -146,3 +148,54 @@ def test_instants_are_stored_as_utc_microseconds() -> None:
     paris = timezone(timedelta(hours=1))
     assert micros(datetime(1970, 1, 1, 1, 0, 0, 1, tzinfo=paris)) == 1
     assert micros(datetime(2026, 1, 3, 10, tzinfo=timezone.utc)) == 1_767_434_400 * 10**6
+
+
+CLOSE_WHILE_IN_USE = """
+import sys, threading
+from orderflow.adapters.sqlite import SQLiteStorage
+from orderflow.errors import StorageUnavailable
+from orderflow.example import example_placement
+from orderflow.service import OrderService
+from orderflow.testing import FakeClock
+
+storage = SQLiteStorage(sys.argv[1])
+storage.create_schema()
+service = OrderService(storage, FakeClock(example_placement().paid_at))
+service.place(example_placement())
+refused, other = [], []
+started = threading.Barrier(5)
+
+def read():
+    started.wait()
+    while True:
+        try:
+            service.order("o-1")
+        except StorageUnavailable:
+            refused.append(1)
+            return
+        except BaseException as error:
+            other.append(repr(error))
+            return
+
+threads = [threading.Thread(target=read) for _ in range(4)]
+for thread in threads:
+    thread.start()
+started.wait()
+storage.close()
+for thread in threads:
+    thread.join(10)
+print(len(refused), other)
+"""
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_closing_while_other_threads_use_the_storage_is_safe(tmp_path: Path, run: int) -> None:
+    """Issue 13 item 3: before, this crashed the process (segfault, exit 139) or hung."""
+    done = subprocess.run(
+        [sys.executable, "-c", CLOSE_WHILE_IN_USE, str(tmp_path / f"o-{run}.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(maxsplit=1) == ["4", "[]\n"]
