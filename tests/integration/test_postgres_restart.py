@@ -29,7 +29,9 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "pg-test-server"
 
 
 def server(command: str, directory: Path) -> str:
-    return subprocess.run([str(SCRIPT), command, str(directory)], check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        [str(SCRIPT), command, str(directory)], check=True, capture_output=True, text=True
+    ).stdout
 
 
 @pytest.fixture
