@@ -5,6 +5,7 @@ status the docs' table gives it."""
 from __future__ import annotations
 
 import runpy
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ from support import PAID_AT
 
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
-from fastapi.testclient import TestClient
+with warnings.catch_warnings():  # starlette deprecates its own httpx-based client: not ours to fix
+    warnings.simplefilter("ignore", UserWarning)
+    from fastapi.testclient import TestClient
 
 EXAMPLE = runpy.run_path(str(Path(__file__).parents[2] / "examples" / "web_app.py"))
 ORDER = {"order_id": "o-1", "buyer": "ann", "seller": "sam", "price": "40.00", "delivery_days": 3}
