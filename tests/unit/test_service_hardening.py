@@ -259,3 +259,15 @@ def test_a_rolled_back_batch_is_logged_with_its_exception(
     [rolled_back] = [r for r in caplog.records if "rolled back" in r.getMessage()]
     assert rolled_back.exc_info is not None
     assert isinstance(rolled_back.exc_info[1], OSError)
+
+
+def test_docs_list_every_metric_with_its_kind_and_unit() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    rows = {
+        line.split("|")[1].strip(" `"): tuple(cell.strip(" `") for cell in line.split("|")[2:4])
+        for line in text.splitlines()
+        if line.startswith("| `orderflow.") and line.split("|")[2].strip() in {"counter", "histogram"}
+    }
+    assert rows == {name: (kind, unit) for name, (kind, unit, _) in telemetry.INSTRUMENTS.items()}
