@@ -13,8 +13,9 @@ written in one ``UnitOfWork``, all or nothing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, runtime_checkable
 
@@ -23,7 +24,14 @@ import attrs
 from .domain.decision import Decision
 from .domain.effects import Effect
 from .domain.events import Event
-from .domain.limits import MAX_TEXT_LENGTH, id_problem, key_problem, text_problem
+from .domain.limits import (
+    MAX_ID_LENGTH,
+    MAX_KEY_LENGTH,
+    MAX_TEXT_LENGTH,
+    id_problem,
+    key_problem,
+    text_problem,
+)
 from .domain.order import Order
 from .domain.timers import next_due
 from .errors import (  # re-exported: the ports raise them
@@ -300,6 +308,8 @@ class DueSignal(Protocol):
 def check_id(order_id: object, what: str = "order id") -> str:
     """``order_id`` if ``orderflow.domain.limits`` accepts it, else ``InvalidArgument``: every
     store calls it first, so that all storages refuse the same ids with the same error."""
+    if _plain(order_id, MAX_ID_LENGTH):
+        return order_id  # type: ignore[return-value]
     if (problem := id_problem(order_id)) is not None:
         raise InvalidArgument(f"{what} {_shown(order_id)} {problem}")
     return order_id  # type: ignore[return-value]
@@ -307,9 +317,23 @@ def check_id(order_id: object, what: str = "order id") -> str:
 
 def check_key(key: object) -> str:
     """``key`` if it is a usable idempotency key, else ``InvalidArgument``."""
+    if _plain(key, MAX_KEY_LENGTH):
+        return key  # type: ignore[return-value]
     if (problem := key_problem(key)) is not None:
         raise InvalidArgument(f"idempotency key {_shown(key)} {problem}")
     return key  # type: ignore[return-value]
+
+
+def _plain(value: object, max_length: int) -> bool:
+    """The common case, decided fast: printable ASCII, not blank, short enough (then
+    ``id_problem`` finds nothing wrong; anything else goes through it)."""
+    return (
+        type(value) is str
+        and len(value) <= max_length
+        and value.isascii()
+        and value.isprintable()
+        and bool(value.strip())
+    )
 
 
 def check_decision(order_id: object, decision: Decision) -> str:
@@ -318,9 +342,8 @@ def check_decision(order_id: object, decision: Decision) -> str:
     encode), else ``InvalidArgument`` naming the event and field. Every ``append`` calls it."""
     checked = check_id(order_id)
     for event in decision.events:
-        for path, text in _strings(event, type(event).__name__):
-            if (problem := text_problem(text, max_length=MAX_TEXT_LENGTH)) is not None:
-                raise InvalidArgument(f"{path} {problem}")
+        if (problem := _text_problem_in(event)) is not None:
+            raise InvalidArgument(problem)
     return checked
 
 
@@ -331,17 +354,31 @@ def clean_error(error: str) -> str:
     return text[:MAX_TEXT_LENGTH]
 
 
-def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
-    """Every string reachable in an attrs value (fields, tuples of values), with its path."""
-    if isinstance(value, str):
-        if not isinstance(value, enum.Enum):
-            yield path, value
-    elif isinstance(value, tuple):
-        for n, item in enumerate(value):
-            yield from _strings(item, f"{path}[{n}]")
-    elif attrs.has(type(value)):
-        for name in _field_names(type(value)):
-            yield from _strings(getattr(value, name), f"{path}.{name}")
+#: Values that hold no string: skipped at once.
+_ATOMS = frozenset({int, bool, float, Decimal, datetime, timedelta, type(None)})
+
+
+def _text_problem_in(event: object) -> str | None:
+    """What is wrong with the first unstorable string inside ``event`` (its fields, tuples and
+    attrs values within), named by its path; None when every string is fine."""
+    stack: list[tuple[object, str]] = [(event, type(event).__name__)]
+    while stack:
+        value, path = stack.pop()
+        kind = type(value)
+        if kind is str:
+            text: str = value  # type: ignore[assignment]
+            if len(text) <= MAX_TEXT_LENGTH and text.isascii() and "\x00" not in text:
+                continue
+            if (problem := text_problem(text)) is not None:
+                return f"{path} {problem}"
+        elif kind in _ATOMS or isinstance(value, enum.Enum):
+            continue
+        elif kind is tuple:
+            items: tuple[object, ...] = value  # type: ignore[assignment]
+            stack.extend((item, f"{path}[{n}]") for n, item in enumerate(items))
+        elif attrs.has(kind):
+            stack.extend((getattr(value, name), f"{path}.{name}") for name in _field_names(kind))
+    return None
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
