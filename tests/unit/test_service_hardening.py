@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+import attrs
 import pytest
 
 from orderflow import Accept, IdempotencyConflict, InvalidTime, Role, State, StorageUnavailable
@@ -271,3 +272,16 @@ def test_docs_list_every_metric_with_its_kind_and_unit() -> None:
         if line.startswith("| `orderflow.") and line.split("|")[2].strip() in {"counter", "histogram"}
     }
     assert rows == {name: (kind, unit) for name, (kind, unit, _) in telemetry.INSTRUMENTS.items()}
+
+
+def test_a_runner_whose_clock_is_slightly_behind_fires_at_the_last_event(clock: FakeClock) -> None:
+    storage = MemoryStorage()
+    placed = OrderService(storage, clock).place(placement()).order
+    due = placed.timer_due
+    assert due is not None
+    stream = storage.streams["o-1"]  # as if a host 2 s ahead had written the order last, at the deadline
+    written = attrs.evolve(stream, order=attrs.evolve(placed, updated_at=due + timedelta(seconds=2)))
+    storage.streams["o-1"] = written
+    clock.set(due)
+    assert DeadlineRunner(storage, clock).run_once() == 1  # before: InvalidTime, postponed
+    assert storage.streams["o-1"].order.state is State.CANCELED

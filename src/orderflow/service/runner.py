@@ -26,7 +26,7 @@ from ..domain.timers import advance
 from ..ports import Clock, ConcurrencyConflict, DueSignal, Storage, UnitOfWork
 from . import telemetry
 from .backoff import backoff
-from .handling import persist
+from .handling import CLOCK_TOLERANCE, persist
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +46,11 @@ class DeadlineRunner:
         backoff: timedelta = timedelta(seconds=10),
         max_backoff: timedelta = timedelta(hours=1),
         poll: timedelta = timedelta(seconds=5),
+        clock_tolerance: timedelta = CLOCK_TOLERANCE,
     ) -> None:
         if batch < 1:
             raise ValueError("batch must be at least 1")
+        self.clock_tolerance = clock_tolerance
         self.storage = storage
         self.clock = clock
         self.batch = batch
@@ -134,7 +136,9 @@ class DeadlineRunner:
         """Advance one claimed order in ``uow``: 1 if it advanced, 0 if it was postponed."""
         try:
             order = uow.orders.load(order_id)
-            decision = advance(order, now)
+            behind = order.updated_at - now  # another host, its clock ahead, wrote it last
+            at = order.updated_at if timedelta(0) < behind <= self.clock_tolerance else now
+            decision = advance(order, at)
             if not decision.events:
                 raise RuntimeError(f"order {order_id!r} is listed as due but nothing fires at {now}")
         except Exception as error:
