@@ -13,7 +13,7 @@ written in one ``UnitOfWork``, all or nothing.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -360,34 +360,76 @@ _ATOMS = frozenset({int, bool, float, Decimal, datetime, timedelta, type(None)})
 
 def _text_problem_in(event: object) -> str | None:
     """What is wrong with the first unstorable string inside ``event`` (its fields, tuples and
-    attrs values within), named by its path; None when every string is fine."""
-    stack: list[tuple[object, str]] = [(event, type(event).__name__)]
-    while stack:
-        value, path = stack.pop()
-        kind = type(value)
-        if kind is str:
-            text: str = value  # type: ignore[assignment]
-            if len(text) <= MAX_TEXT_LENGTH and text.isascii() and "\x00" not in text:
-                continue
-            if (problem := text_problem(text)) is not None:
-                return f"{path} {problem}"
-        elif kind in _ATOMS or isinstance(value, enum.Enum):
-            continue
-        elif kind is tuple:
-            items: tuple[object, ...] = value  # type: ignore[assignment]
-            stack.extend((item, f"{path}[{n}]") for n, item in enumerate(items))
-        elif attrs.has(kind):
-            stack.extend((getattr(value, name), f"{path}.{name}") for name in _field_names(kind))
-    return None
+    attrs values within), named by its path; None when every string is fine. A fast pass finds
+    whether any string is wrong; only then a second one builds the path."""
+    if not _holds_bad_text(event):
+        return None
+    for path, text in _strings(event, type(event).__name__):
+        if (problem := text_problem(text)) is not None:
+            return f"{path} {problem}"
+    return None  # pragma: no cover - the fast pass found one
+
+
+def _holds_bad_text(value: object) -> bool:
+    kind = type(value)
+    if kind is str:
+        text: str = value  # type: ignore[assignment]
+        if len(text) <= MAX_TEXT_LENGTH and text.isascii() and "\x00" not in text:
+            return False
+        return text_problem(text) is not None
+    if kind in _ATOMS:
+        return False
+    # Explicit loops, not any(): this runs on every append and a generator costs twice as much.
+    if kind is tuple:
+        for item in value:  # type: ignore[attr-defined]  # noqa: SIM110
+            if _holds_bad_text(item):
+                return True
+        return False
+    for name in _text_fields(kind):  # noqa: SIM110
+        if _holds_bad_text(getattr(value, name)):
+            return True
+    return False
+
+
+def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    """Every string reachable in ``value`` (fields, tuples of values), with its path."""
+    if type(value) is str:
+        yield path, value
+    elif type(value) is tuple:
+        for n, item in enumerate(value):
+            yield from _strings(item, f"{path}[{n}]")
+    else:
+        for name in _field_names(type(value)):
+            yield from _strings(getattr(value, name), f"{path}.{name}")
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_TEXT_FIELDS: dict[type, tuple[str, ...]] = {}
+#: Field annotations that can hold no string (attrs keeps them as written: strings here).
+_NO_TEXT = frozenset(
+    f"{name}{optional}"
+    for name in ("datetime", "Decimal", "int", "bool", "float", "timedelta")
+    for optional in ("", " | None")
+)
+
+
+def _text_fields(cls: type) -> tuple[str, ...]:
+    """The attrs fields of ``cls`` that may hold a string, or a value holding one."""
+    names = _TEXT_FIELDS.get(cls)
+    if names is None:
+        kept = set(_field_names(cls))
+        if kept:
+            kept -= {field.name for field in attrs.fields(cls) if str(field.type) in _NO_TEXT}
+        names = _TEXT_FIELDS[cls] = tuple(name for name in _field_names(cls) if name in kept)
+    return names
 
 
 def _field_names(cls: type) -> tuple[str, ...]:
+    """The attrs fields of ``cls`` (none for anything else: enums, other values)."""
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
+        plain = issubclass(cls, enum.Enum) or not attrs.has(cls)
+        names = _FIELD_NAMES[cls] = () if plain else tuple(field.name for field in attrs.fields(cls))
     return names
 
 
