@@ -199,3 +199,23 @@ def test_closing_while_other_threads_use_the_storage_is_safe(tmp_path: Path, run
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split(maxsplit=1) == ["4", "[]\n"]
+
+
+def test_a_schema_1_file_is_migrated_and_keeps_its_messages(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """CREATE TABLE outbox (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
+            order_id TEXT NOT NULL, version INTEGER NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL,
+            payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, ready_at INTEGER,
+            published_at INTEGER, last_error TEXT);
+        INSERT INTO outbox (message_id, order_id, version, idx, kind, payload)
+            VALUES ('o-1:1:0', 'o-1', 1, 0, 'notification', '{}');
+        PRAGMA user_version = 1;"""
+    )
+    db.close()
+    storage = SQLiteStorage(path)
+    storage.create_schema()
+    assert [m.message_id for m in pending(storage)] == ["o-1:1:0"]
+    assert storage.connection().execute("PRAGMA user_version").fetchone() == (2,)
+    storage.close()
