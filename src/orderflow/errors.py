@@ -120,8 +120,18 @@ class UnknownMessage(StorageError):
 
 
 class StorageUnavailable(StorageError):
-    """The storage cannot be reached now (its server is down, or it was closed); nothing was
-    written. Retrying later is safe."""
+    """The storage cannot be reached now (its server is down, or it was closed). Nothing was
+    written and retrying later is safe, unless ``outcome_unknown``: the connection was lost while
+    committing, so the work may or may not have been written (a retry with the same idempotency
+    key is still safe: it finds the first outcome if there was one)."""
+
+    outcome_unknown: bool = False
+
+    @classmethod
+    def while_committing(cls, message: str) -> StorageUnavailable:
+        lost = cls(message)
+        lost.outcome_unknown = True
+        return lost
 
 
 # --- IntegrityError -----------------------------------------------------------------------------

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 import attrs
 import pytest
 
-from orderflow import Accept, IdempotencyConflict, InvalidTime, Role, State, StorageUnavailable
+from orderflow import Accept, IdempotencyConflict, InvalidTime, Order, Role, State, StorageUnavailable
 from orderflow.adapters.memory import MemoryStorage
 from orderflow.ports import Message
 from orderflow.service import DeadlineRunner, OrderService, OutboxRelay, telemetry
 from orderflow.testing import FakeClock
-from storage_wrappers import OrdersProxy, WrappedStorage
+from storage_wrappers import OrdersProxy, WrappedStorage, WrappedUnit
 
 from support import HOUR, PAID_AT, eur, placement
 
@@ -87,6 +87,60 @@ def test_an_unavailable_storage_records_nothing_under_the_key(clock: FakeClock) 
         OrderService(WrappedStorage(storage, orders=Down), clock).handle("o-1", Accept(SELLER), key="k")
     assert storage.keys == {}
     assert service.handle("o-1", Accept(SELLER), key="k").order.state is State.IN_PROGRESS
+
+
+class Flaky(WrappedStorage):
+    """A storage whose first ``failures`` units of work fail: before committing (the load), or
+    while committing (after the commit went through, as a connection lost on the way back)."""
+
+    def __init__(self, inner: MemoryStorage, failures: int, while_committing: bool = False) -> None:
+        super().__init__(inner)
+        self.failures, self.while_committing = failures, while_committing
+
+    def unit_of_work(self) -> WrappedUnit:
+        unit = super().unit_of_work()
+        if self.failures <= 0:
+            return unit
+        self.failures -= 1
+        if self.while_committing:
+
+            def commit() -> None:
+                WrappedUnit.commit(unit)
+                raise StorageUnavailable.while_committing("the connection was lost on the way back")
+
+            unit.commit = commit  # type: ignore[method-assign]
+        else:
+
+            class Down(OrdersProxy):
+                def load(self, order_id: str) -> Order:
+                    raise StorageUnavailable("the connection was dead")
+
+            unit.orders = Down(unit.orders)
+        return unit
+
+
+def test_a_unit_of_work_that_never_reached_the_database_is_run_again(clock: FakeClock) -> None:
+    storage = MemoryStorage()
+    OrderService(storage, clock).place(placement())
+    flaky = Flaky(storage, failures=1)
+    assert OrderService(flaky, clock).handle("o-1", Accept(SELLER)).order.state is State.IN_PROGRESS
+    assert flaky.units == 2
+    with pytest.raises(StorageUnavailable):
+        OrderService(Flaky(storage, failures=2), clock).advance("o-1")  # one retry, not two
+
+
+def test_a_commit_lost_on_the_way_back_is_retried_only_under_a_key(clock: FakeClock) -> None:
+    storage = MemoryStorage()
+    OrderService(storage, clock).place(placement())
+    lost = Flaky(storage, failures=1, while_committing=True)
+    with pytest.raises(StorageUnavailable) as unknown:
+        OrderService(lost, clock).handle("o-1", Accept(SELLER))  # it may have been written: not again
+    assert unknown.value.outcome_unknown
+    assert (lost.units, storage.streams["o-1"].order.version) == (1, 2)  # it was, once
+    OrderService(storage, clock).place(placement(order_id="o-2"))
+    keyed = Flaky(storage, failures=1, while_committing=True)
+    decision = OrderService(keyed, clock).handle("o-2", Accept(SELLER), key="k")
+    assert (keyed.units, decision.order.version, storage.streams["o-2"].order.version) == (2, 2, 2)
 
 
 # Item 9: which fields differ

@@ -285,8 +285,11 @@ class PostgresUnitOfWork:
 
     def commit(self) -> None:
         assert self._connection is not None, "commit() outside the unit of work's with block"
-        with _conflicts():
-            self._connection.commit()
+        try:
+            with _conflicts():
+                self._connection.commit()
+        except StorageUnavailable as error:
+            raise StorageUnavailable.while_committing(f"lost while committing: {error}") from error
         self._orders.recent.remember(self._orders.written.values())
 
 

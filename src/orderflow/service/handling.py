@@ -34,7 +34,7 @@ from ..domain.events import OrderPlaced
 from ..domain.order import Order
 from ..domain.placement import Placement, place_order
 from ..domain.timers import advance
-from ..errors import CodecError, ConcurrencyConflict, IdempotencyConflict, OrderExists
+from ..errors import CodecError, ConcurrencyConflict, IdempotencyConflict, OrderExists, StorageUnavailable
 from ..ports import Clock, Recorded, Storage, Stored, UnitOfWork, check_key
 from . import telemetry
 
@@ -58,15 +58,19 @@ class OrderService:
         *,
         retries: int = 5,
         clock_tolerance: timedelta = CLOCK_TOLERANCE,
+        unavailable_retries: int = 1,
     ) -> None:
         if retries < 0:
             raise ValueError("retries must be zero or more")
+        if unavailable_retries < 0:
+            raise ValueError("unavailable_retries must be zero or more")
         if clock_tolerance < timedelta(0):
             raise ValueError("clock_tolerance must be zero or more")
         self.storage = storage
         self.clock = clock
         self.retries = retries
         self.clock_tolerance = clock_tolerance
+        self.unavailable_retries = unavailable_retries
 
     def place(self, placement: Placement, *, key: str | None = None) -> Decision:
         """Store a new order. Raises ``OrderExists`` if its id is taken (and ``key`` is not the
@@ -89,7 +93,7 @@ class OrderService:
             uow.commit()
             return decision
 
-        return self._retrying("place", attempt)
+        return self._retrying("place", attempt, keyed=key is not None)
 
     def handle(self, order_id: str, command: Command, *, key: str | None = None) -> Decision:
         """Decide ``command`` for the order now and persist the decision; raise its rejection.
@@ -120,7 +124,7 @@ class OrderService:
             uow.commit()
             return decision
 
-        return self._retrying(command.action, attempt)
+        return self._retrying(command.action, attempt, keyed=key is not None)
 
     def advance(self, order_id: str) -> Decision:
         """Fire what is due for the order now (an empty decision when nothing is)."""
@@ -167,13 +171,26 @@ class OrderService:
         with self.storage.unit_of_work() as uow:
             return uow.orders.load(order_id)
 
-    def _retrying(self, action: str, attempt: Callable[[UnitOfWork], Outcome]) -> Decision:
-        """Run ``attempt`` in a fresh unit of work until it ends without a version conflict."""
-        conflicts = 0
+    def _retrying(
+        self, action: str, attempt: Callable[[UnitOfWork], Outcome], keyed: bool = False
+    ) -> Decision:
+        """Run ``attempt`` in a fresh unit of work until it ends without a version conflict.
+
+        A unit of work that failed with ``StorageUnavailable`` before committing never reached
+        the database's state: it is run again, up to ``unavailable_retries`` times (the pool
+        meanwhile replaces a dead connection). One lost while committing is run again only under
+        an idempotency key (which finds its first outcome if it was written after all)."""
+        conflicts = unavailable = 0
         while True:
             try:
                 with self.storage.unit_of_work() as uow:
                     outcome = attempt(uow)
+            except StorageUnavailable as error:
+                unavailable += 1
+                if unavailable > self.unavailable_retries or (error.outcome_unknown and not keyed):
+                    raise
+                log.warning("storage unavailable (%s); trying once more", error, extra={"action": action})
+                continue
             except ConcurrencyConflict:
                 conflicts += 1
                 telemetry.count("orderflow.service.conflicts", 1, {"action": action})
