@@ -37,7 +37,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         {"stats", "example"},
         {"errors"},
         {"orderflow"},
-        {"ports"},
+        {"ports", "edges"},
         {"codec"},
         {"adapters"},
         {"service"},
