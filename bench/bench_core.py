@@ -121,6 +121,23 @@ class Subject(Protocol):
     def state(self, order: Any) -> str: ...
 
 
+def host_placement(serial: int, placement: Callable[..., Any], money: Any, option: Any) -> Any:
+    """The placement of tests/support.py (40.00 + a 10.00 option + 5.00 tip + 2.50 fee), with
+    each order's own ids, amounts and payment instant, as a host would load them; built from the
+    given classes (orderflow's, or the prototype's)."""
+    return placement(
+        order_id=f"o-{serial}",
+        buyer=f"b-{serial}",
+        seller=f"s-{serial}",
+        price=money("40.00", "EUR"),
+        delivery_days=2,
+        options=(option("express", money("10.00", "EUR"), 1),),
+        tip=money("5.00", "EUR"),
+        platform_fee=money("2.50", "EUR"),
+        paid_at=PAID_AT - timedelta(microseconds=serial),
+    )
+
+
 class Orderflow:
     """orderflow: ``place_order`` then one ``decide`` per move, each an hour after the last."""
 
@@ -130,19 +147,8 @@ class Orderflow:
         return place_order(self.placement(serial)).order
 
     def placement(self, serial: int) -> Placement:
-        # The placement of tests/support.py (40.00 + a 10.00 option + 5.00 tip + 2.50 fee), with
-        # each order's own ids, amounts and payment instant, as a host would load them.
-        return Placement(
-            order_id=f"o-{serial}",
-            buyer=f"b-{serial}",
-            seller=f"s-{serial}",
-            price=Money("40.00", "EUR"),
-            delivery_days=2,
-            options=(Option("express", Money("10.00", "EUR"), 1),),
-            tip=Money("5.00", "EUR"),
-            platform_fee=Money("2.50", "EUR"),
-            paid_at=PAID_AT - timedelta(microseconds=serial),
-        )
+        placement: Placement = host_placement(serial, Placement, Money, Option)
+        return placement
 
     def plan(self, path: Path) -> list[tuple[Callable[[], Command], datetime]]:
         return [
@@ -192,7 +198,7 @@ def subjects() -> list[Subject]:
         Adapted("python-statemachine", PythonStateMachine()),
         Adapted("dict table (floor)", DictTable()),
         ValuesFloor(Orderflow()),
-        Prototype(ARGUMENTS, PAID_AT, STEP),
+        Prototype(ARGUMENTS, PAID_AT, STEP, host_placement),
     ]
 
 

@@ -377,23 +377,20 @@ class Prototype:
 
     label = "prototype: plain slotted classes (bench/core_prototype.py)"
 
-    def __init__(self, arguments: dict[str, dict[str, str]], paid_at: datetime, step: timedelta) -> None:
-        self.arguments, self.paid_at, self.step = arguments, paid_at, step
+    def __init__(
+        self,
+        arguments: dict[str, dict[str, str]],
+        paid_at: datetime,
+        step: timedelta,
+        placement: Callable[[int, Any, Any, Any], Any],
+    ) -> None:
+        """``placement(serial, Placement, Money, Option)`` builds the host's placement of an order
+        with the given classes, as ``bench_core`` builds orderflow's."""
+        self.arguments, self.paid_at, self.step, self.placement = arguments, paid_at, step, placement
 
     def new(self, serial: int) -> Order:
-        return place(
-            Placement(
-                order_id=f"o-{serial}",
-                buyer=f"b-{serial}",
-                seller=f"s-{serial}",
-                price=Money("40.00", "EUR"),
-                delivery_days=2,
-                options=(Option("express", Money("10.00", "EUR"), 1),),
-                tip=Money("5.00", "EUR"),
-                platform_fee=Money("2.50", "EUR"),
-                paid_at=self.paid_at - timedelta(microseconds=serial),
-            )
-        ).order
+        placed: Placement = self.placement(serial, Placement, Money, Option)
+        return place(placed).order
 
     def plan(self, path: Path) -> list[tuple[tuple[str, str, dict[str, str]], datetime]]:
         return [

@@ -24,7 +24,17 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.baselines import PATHS, NaiveTransitions
-from bench.bench_core import ARGUMENTS, PAID_AT, STEP, Adapted, Orderflow, SharedTransitions, Subject, life
+from bench.bench_core import (
+    ARGUMENTS,
+    PAID_AT,
+    STEP,
+    Adapted,
+    Orderflow,
+    SharedTransitions,
+    Subject,
+    host_placement,
+    life,
+)
 from bench.core_prototype import Prototype
 from bench.values_floor import ValuesFloor
 
@@ -38,7 +48,7 @@ def _naive() -> Subject:
 
 
 def _prototype() -> Subject:
-    return Prototype(ARGUMENTS, PAID_AT, STEP)
+    return Prototype(ARGUMENTS, PAID_AT, STEP, host_placement)
 
 
 def _floor() -> Subject:
