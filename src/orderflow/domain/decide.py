@@ -17,11 +17,13 @@ from .commands import Command
 from .decision import Decision, commit
 from .errors import InvalidArgument, Rejection
 from .events import Event, OrderPlaced
+from .guard import entry_point
 from .handlers import HANDLERS, closures
 from .order import Order
 from .timers import check_time, fire, nothing_due_by
 
 
+@entry_point
 def decide(order: Order, command: Command, now: datetime) -> Decision:
     """The decision of ``command`` at ``now``, after every deadline due by then has fired.
 
@@ -65,6 +67,7 @@ def preview(order: Order, command: Command, now: datetime) -> Preview:
         return Preview(None, error)
 
 
+@entry_point
 def replay(events: Iterable[Event]) -> Order:
     """The order rebuilt from its events, identical to the live one, version included."""
     stream = iter(events)
