@@ -10,6 +10,7 @@ from __future__ import annotations
 import decimal
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -48,7 +49,7 @@ from support import BUYER, SELLER, Story, at, eur, placement
 
 def test_money_is_exact_under_a_host_context_of_six_digits() -> None:
     big = placement(price=eur("999999.99"), options=(), tip=None, platform_fee=eur("0.01"))
-    with decimal.localcontext(prec=6):
+    with decimal.localcontext(decimal.Context(prec=6)):
         placed = place_order(big)
         assert str(placed.order.ledger.paid) == "1000000.00"
         canceled = decide(placed.order, Cancel(BUYER), at("2026-01-03T11:00"))
@@ -89,7 +90,7 @@ def test_minor_units_come_from_the_iso_table() -> None:
 @pytest.mark.parametrize("amount", ["1E+30", "1" + "0" * 15, Decimal("-1E+16"), 10**20, "1E+999999999"])
 def test_amounts_beyond_the_supported_range_are_refused(amount: object) -> None:
     with pytest.raises(InvalidAmount, match="supported range"):
-        Money(amount, "EUR")  # type: ignore[arg-type]
+        Money(amount, "EUR")
 
 
 def test_a_huge_cap_and_price_is_a_typed_error_not_invalid_operation() -> None:
@@ -166,7 +167,7 @@ def test_decide_at_an_instant_beyond_the_range_is_invalid_time(now: datetime) ->
         {"refusals_before_dispute": 10**30},
     ],
 )
-def test_policy_durations_and_counts_are_capped(changes: dict[str, object]) -> None:
+def test_policy_durations_and_counts_are_capped(changes: dict[str, Any]) -> None:
     with pytest.raises(InvalidArgument):
         attrs.evolve(COMEUP, **changes)
 
@@ -182,10 +183,11 @@ def test_a_per_service_acceptance_window_is_capped_too() -> None:
 
 
 def test_the_longest_policy_keeps_every_deadline_in_range() -> None:
+    windows: dict[str, Any] = {name: timedelta(days=dates.MAX_WINDOW_DAYS) for name in _WINDOWS}
     longest = Policy(
         name="longest",
         version=1,
-        **{name: timedelta(days=dates.MAX_WINDOW_DAYS) for name in _WINDOWS},
+        **windows,
         expiry_months=dates.MAX_MONTHS,
         review_months=dates.MAX_MONTHS,
     )

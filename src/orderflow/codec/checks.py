@@ -126,9 +126,9 @@ def _order(values: Mapping[str, Any]) -> Problem:
     if problem is not None:
         return problem
     for offer_id in values["offer_ids"]:
-        problem = id_problem(offer_id)
-        if problem is not None:
-            return "offer_ids", f"an id {problem}"
+        wrong = id_problem(offer_id)
+        if wrong is not None:
+            return "offer_ids", f"an id {wrong}"
     # Options and accepted offers add their days: a thousand of the longest still fit (docs/model.md).
     return _whole_days(values, most=MAX_WINDOW_DAYS * 1000)
 

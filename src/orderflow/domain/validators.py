@@ -96,7 +96,7 @@ def identifier(instance: object, attribute: attrs.Attribute[Any], value: object)
 def non_empty_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """A free text that says something (a reason, a name): ``limits.text_problem``, not blank."""
     problem = text_problem(value)
-    if problem is not None or not value.strip():  # type: ignore[union-attr]
+    if problem is not None or not str(value).strip():
         _reject(instance, attribute, f"a non-empty text ({problem or 'blank'})", value)
 
 

@@ -21,7 +21,7 @@ Converter = Callable[[Any], T]
 REQUIRED: Any = object()  # ``Fields.get``'s default: the key must be there
 ABSENT: Any = object()  # ``Fields.get``'s default: tell an absent key apart from any value
 
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")  # ASCII: "\d" matches any script's digits
 
 
 def shown(value: object) -> str:

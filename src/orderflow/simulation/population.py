@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import io
 import itertools
 import math
 import random
@@ -23,6 +24,8 @@ import attrs
 
 from ..domain.dates import require_aware
 from ..domain.errors import InvalidTime
+from ..errors import UnreadableInput
+from ..inputs import read_text
 from .behaviour import BuyerBehaviour, InvalidBehaviour, SellerBehaviour, positive
 
 DAY_SECONDS = 86_400.0
@@ -189,7 +192,11 @@ def file_arrivals(path: Path, market: Market, seed: int) -> Iterator[Arrival]:
     """Arrivals read lazily from a CSV file with an ``at`` column (ISO 8601, with an offset),
     in time order; missing prices, parties and delivery times are drawn as for Poisson ones."""
     drawn = poisson_arrivals(attrs.evolve(market, orders=1 << 62), seed)
-    with path.open(newline="", encoding="utf-8") as lines:
+    try:  # a regular file of at most inputs.MAX_INPUT_BYTES of UTF-8 (issue 14)
+        text = read_text(path)
+    except UnreadableInput as error:
+        raise InvalidBehaviour("arrivals", str(error)) from None
+    with io.StringIO(text, newline="") as lines:
         reader = csv.DictReader(lines)
         unknown = [name for name in reader.fieldnames or () if name not in _COLUMNS]
         if unknown or "at" not in (reader.fieldnames or ()):
