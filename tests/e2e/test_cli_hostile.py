@@ -83,7 +83,9 @@ SCENARIOS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "named"), SCENARIOS, ids=[f"{p}={v!r}"[:50] for p, v, _ in SCENARIOS])
+@pytest.mark.parametrize(
+    ("path", "value", "named"), SCENARIOS, ids=[f"{p}={v!r}"[:50] for p, v, _ in SCENARIOS]
+)
 def test_a_hostile_scenario_file_exits_2_naming_the_field(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, path: str, value: object, named: str
 ) -> None:
@@ -143,11 +145,15 @@ def test_a_scenario_is_read_from_standard_input(tmp_path: Path) -> None:
 
 
 def test_explain_now_beyond_the_supported_range_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    err = one_line_error(capsys, ["explain", "pending", "--as", "buyer", "--now", "9999-12-31T23:59:59-01:00"])
+    err = one_line_error(
+        capsys, ["explain", "pending", "--as", "buyer", "--now", "9999-12-31T23:59:59-01:00"]
+    )
     assert "--now" in err or "supported range" in err
 
 
-def test_explain_of_a_hostile_scenario_file_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_explain_of_a_hostile_scenario_file_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     path = scenario_file(tmp_path, _set("order.paid_at", "9999-12-31T00:00:00Z"))
     one_line_error(capsys, ["explain", path, "--as", "buyer", "--now", "2026-01-04T00:00:00Z"])
 

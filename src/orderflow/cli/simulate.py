@@ -94,7 +94,8 @@ def _setups(arguments: argparse.Namespace) -> list[Setup]:
         raise UsageError("--orders must be at least 1")
     if arguments.horizon is not None and not 0 < arguments.horizon <= _MAX_HORIZON_DAYS:
         raise UsageError(
-            f"--horizon must be a positive number of days, at most {_MAX_HORIZON_DAYS}, not {arguments.horizon}"
+            f"--horizon must be a positive number of days, at most {_MAX_HORIZON_DAYS}, "
+            f"not {arguments.horizon}"
         )
     overrides = dict(_setting(item) for item in arguments.set)
     if arguments.orders is not None:
