@@ -18,6 +18,7 @@ from ..errors import UnreadableInput
 from ..scenario import MalformedScenario, load, run
 from ..scenario.emit import scenario_json, write
 from ..scenario.trace import lines
+from .status import say
 
 EXAMPLE = """\
 a scenario file (times in ISO 8601 with an offset, amounts as decimal strings):
@@ -91,7 +92,7 @@ def _run(arguments: argparse.Namespace) -> int:
     try:
         scenario = load(arguments.file)
     except (MalformedScenario, UnreadableInput) as error:
-        print(f"orderflow scenario run: {error}", file=sys.stderr)
+        say(f"orderflow scenario run: {error}")
         return 2
     result = run(scenario)
     if arguments.json:

@@ -24,7 +24,7 @@ from typing import NoReturn
 from ..domain.errors import OrderflowError
 from ..inputs import read_text as read_input
 
-__all__ = ["EXIT_INTERNAL", "EXIT_USAGE", "Parser", "UsageError", "read_input", "run"]
+__all__ = ["EXIT_INTERNAL", "EXIT_USAGE", "Parser", "UsageError", "read_input", "run", "say"]
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
@@ -65,10 +65,9 @@ def run(name: str, command: Callable[[argparse.Namespace], int], arguments: argp
         if os.environ.get("ORDERFLOW_TRACEBACK"):
             raise
         detail = f"{type(error).__name__}: {error}".splitlines()[0][:300]
-        print(
+        say(
             f"{name}: internal error ({detail}); this is a bug, please report it with the command "
-            "and its input files (ORDERFLOW_TRACEBACK=1 shows where)",
-            file=sys.stderr,
+            "and its input files (ORDERFLOW_TRACEBACK=1 shows where)"
         )
         return EXIT_INTERNAL
     return status
@@ -76,9 +75,15 @@ def run(name: str, command: Callable[[argparse.Namespace], int], arguments: argp
 
 def _fail(name: str, message: str) -> int:
     """One line on stderr; the usage status."""
-    line = " ".join(message.split("\n"))
-    print(f"{name}: error: {line}", file=sys.stderr)
+    say(f"{name}: error: {message}")
     return EXIT_USAGE
+
+
+def say(message: str) -> None:
+    """``message`` as one line on stderr, whatever it quotes: newlines become spaces, and what
+    cannot be written as UTF-8 (a lone surrogate from a hostile file) is escaped."""
+    line = " ".join(message.splitlines())
+    print(line.encode("utf-8", "backslashreplace").decode("utf-8"), file=sys.stderr)
 
 
 def _is_stdout_error() -> bool:
