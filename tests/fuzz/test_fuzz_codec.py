@@ -94,13 +94,12 @@ def test_a_hostile_snapshot_is_refused_or_decided_with_typed_errors(payload: dic
     if order is None:
         return
     assert decode_order(loads(dumps(encode_order(order)))) == order
-    for act in (
-        lambda: advance(order, order.updated_at + timedelta(days=30)),
-        lambda: decide(order, Review(BUYER, 4), order.updated_at + timedelta(hours=1)),
-        lambda: decide(order, Cancel(SELLER), order.updated_at),
-    ):
-        with contextlib.suppress(OrderflowError):
-            act()
+    with contextlib.suppress(OrderflowError):
+        advance(order, order.updated_at + timedelta(days=30))
+    with contextlib.suppress(OrderflowError):
+        decide(order, Review(BUYER, 4), order.updated_at + timedelta(hours=1))
+    with contextlib.suppress(OrderflowError):
+        decide(order, Cancel(SELLER), order.updated_at)
 
 
 @bounded(EXAMPLES)

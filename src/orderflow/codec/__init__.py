@@ -181,19 +181,13 @@ def _no_constant(name: str) -> Any:
     raise CodecError(f"{name} is not a JSON number")
 
 
-#: The most digits of a JSON number, and the deepest nesting of arrays and objects, ``loads`` reads.
-MAX_NUMBER_LENGTH = 40
+#: The deepest nesting of arrays and objects ``loads`` reads. Integers are read up to Python's
+#: ``sys.get_int_max_str_digits()`` digits (4300 by default); each decoder bounds its own.
 MAX_DEPTH = 64
 
 
-def _integer(text: str) -> int:
-    if len(text) > MAX_NUMBER_LENGTH:
-        raise CodecError(f"the number {text[:20]}... has more than {MAX_NUMBER_LENGTH} digits")
-    return int(text)
-
-
 def _float(text: str) -> float:
-    number = float(text) if len(text) <= MAX_NUMBER_LENGTH else math.inf
+    number = float(text)
     if not math.isfinite(number):
         raise CodecError(f"the number {text[:20]} is out of range")
     return number
@@ -209,9 +203,7 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 #: Made once: ``json.loads(text, **options)`` builds a new decoder on every call.
-_DECODER = json.JSONDecoder(
-    parse_constant=_no_constant, parse_int=_integer, parse_float=_float, object_pairs_hook=_object
-)
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_float, object_pairs_hook=_object)
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKET = re.compile(r"[\[\]{}]")
 
@@ -226,8 +218,9 @@ def _depth(text: str) -> int:
 
 
 def loads(text: str) -> Any:
-    """The JSON value of ``text``; NaN, Infinity, numbers beyond ``MAX_NUMBER_LENGTH`` digits or
-    out of a float's range, duplicate keys and nesting deeper than ``MAX_DEPTH`` are refused."""
+    """The JSON value of ``text``; NaN, Infinity, integers of more digits than Python converts,
+    numbers out of a float's range, duplicate keys and nesting deeper than ``MAX_DEPTH`` are
+    refused with ``CodecError``."""
     if not isinstance(text, str):
         raise CodecError(f"expected JSON text as a str, not {type(text).__name__}")
     # Counting brackets is cheap; the exact depth is measured only when it could be too deep.
@@ -236,6 +229,8 @@ def loads(text: str) -> Any:
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as error:
+        raise CodecError(f"malformed JSON: {error}") from None
+    except ValueError as error:  # an integer of more digits than sys.get_int_max_str_digits()
         raise CodecError(f"malformed JSON: {error}") from None
     except RecursionError:  # only if the caller's own stack is nearly full
         raise CodecError(f"malformed JSON: arrays and objects nest deeper than {MAX_DEPTH}") from None

@@ -37,6 +37,7 @@ from ..domain.order import Extra, Offer, Order, Terms
 Problem = tuple[str, str] | None
 Check = Callable[[Mapping[str, Any]], Problem]
 _MOST_DECIMALS = max(MINOR_UNITS.values())
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(_MOST_DECIMALS + 1)}
 
 
 def _ids(values: Mapping[str, Any], names: Iterable[str]) -> Problem:
@@ -56,8 +57,11 @@ def _decimals(amount: Decimal) -> int:
 def _in_currency(values: Mapping[str, Any], names: Iterable[str], currency: str | None) -> Problem:
     """Each named amount not negative, with at most the currency's decimals (any currency's: 4)."""
     most = _MOST_DECIMALS if currency is None else minor_units(currency)
+    exact = _QUANTA[most]
     for name in names:
         amount = values[name]
+        if amount.same_quantum(exact) and not amount.is_signed():
+            continue  # as the core writes amounts: exactly the currency's decimals
         if amount < 0:
             return name, f"expected an amount of at least 0, got {amount}"
         if _decimals(amount) > most:

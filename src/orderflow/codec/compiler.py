@@ -31,6 +31,8 @@ from ..domain.validators import shown
 from ..errors import CodecError
 from .checks import check_of
 
+_MIN_AMOUNT = -MAX_AMOUNT
+
 T = TypeVar("T")
 Encode = Callable[[Any], Any]
 Decode = Callable[[Any], Any]
@@ -93,7 +95,12 @@ def _decimal(value: Any) -> Decimal:
         else:
             # str(number) == value: ASCII digits only, no spaces, underscores, NaN or "+".
             if number.is_finite() and str(number) == value:
-                if -MAX_AMOUNT < number < MAX_AMOUNT and number.as_tuple().exponent >= -12:  # type: ignore[operator]
+                point = value.find(".")
+                decimals = 0 if point < 0 else len(value) - point - 1
+                if "E" in value:  # exponent notation (rare): read the exponent itself
+                    exponent = number.as_tuple().exponent
+                    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+                if _MIN_AMOUNT < number < MAX_AMOUNT and decimals <= 12:
                     return number
                 raise _Bad(f"expected an amount below 10**15 with at most 12 decimals, got {value!r}")
     raise _Bad(f'expected a decimal string such as "40.00", got {shown(value)}')
@@ -105,6 +112,15 @@ _DECIMAL_LENGTH = 40
 def _datetime(value: Any) -> datetime:
     """An ISO 8601 instant with its offset as ``isoformat`` writes it, as UTC (the core keeps
     instants in UTC), from ``dates.EARLIEST`` on (deadlines may lie past ``dates.LATEST``)."""
+    # The encoder's own UTC form, told apart by its shape: "2026-01-03T10:00:00[.123456]+00:00".
+    if type(value) is str and len(value) in (25, 32) and value[10] == "T" and value.endswith("+00:00"):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if instant.tzinfo is timezone.utc and instant >= EARLIEST:
+                return instant
     if type(value) is str:
         try:
             instant = datetime.fromisoformat(value)

@@ -16,7 +16,7 @@ from .effects import effects_of
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
 from .guard import entry_point
-from .money import Money, checked_amount, zero
+from .money import CONTEXT, Money, checked_amount, zero
 from .order import Extra, Terms
 from .policy import COMEUP, Policy
 
@@ -77,7 +77,8 @@ def place_order(placement: Placement) -> Decision:
     tippable = price
     for option in options:
         tippable += option.price
-    if tip > tippable * policy.tip_cap_rate:  # R-MONEY-2, compared exactly
+    # R-MONEY-2, compared exactly: the product has up to 32 digits, beyond the host's 28.
+    if tip > CONTEXT.multiply(tippable, policy.tip_cap_rate):
         raise InvalidAmount(f"tip {tip} is over {policy.tip_cap_rate:%} of {tippable}")
     window = policy.acceptance_window if p.acceptance_window is None else p.acceptance_window
     if window <= _NO_TIME:

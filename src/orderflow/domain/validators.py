@@ -18,7 +18,7 @@ import attrs
 
 from .dates import MAX_MONTHS, MAX_WINDOW_DAYS
 from .errors import InvalidArgument
-from .limits import MAX_ID_LENGTH, id_problem, text_problem
+from .limits import id_problem, text_problem
 from .money import MAX_AMOUNT
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
@@ -81,16 +81,9 @@ def int_in(low: int, high: int, what: str = "an int") -> Validator:
 
 def identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An id (order, party, offer): ``limits.id_problem``."""
-    if not (
-        type(value) is str
-        and len(value) <= MAX_ID_LENGTH
-        and value.isascii()
-        and value.isprintable()
-        and value.strip()
-    ):
-        problem = id_problem(value)  # the rare id that is not plain ASCII is checked in full
-        if problem is not None:
-            _reject(instance, attribute, f"an id ({problem})", value)
+    problem = id_problem(value)
+    if problem is not None:
+        _reject(instance, attribute, f"an id ({problem})", value)
 
 
 def non_empty_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
