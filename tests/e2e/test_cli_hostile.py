@@ -254,3 +254,10 @@ def test_a_bad_option_is_one_line_too(capsys: pytest.CaptureFixture[str]) -> Non
     err = capsys.readouterr().err
     assert err.count("\n") == 1, err
     assert "--orders" in err
+
+
+def test_the_examples_of_docs_cli_md_are_what_the_commands_say(capsys: pytest.CaptureFixture[str]) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    for argv in (["simulate", "--horizon", "inf"], ["scenario", "run", "/dev/zero"]):
+        err = one_line_error(capsys, argv)
+        assert f"$ orderflow {' '.join(argv)}\n{err}" in docs
