@@ -33,6 +33,7 @@ from orderflow import (
     Reminder,
     RequestRevision,
     Review,
+    advance,
     decide,
     place_order,
     replay,
@@ -251,3 +252,17 @@ def test_placement_is_typed_all_the_way() -> None:
             delivery_days=10**100,
             paid_at=at("2026-01-01T00:00"),
         )
+
+
+@pytest.mark.parametrize("order", [None, "o-1", 12])
+def test_the_entry_points_refuse_what_is_not_an_order(order: object) -> None:
+    with pytest.raises(InvalidArgument, match="not an order"):
+        decide(order, Cancel(BUYER), at("2026-01-03T11:00"))  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgument, match="not an order"):
+        advance(order, at("2026-01-03T11:00"))  # type: ignore[arg-type]
+
+
+def test_replay_refuses_what_is_not_an_event() -> None:
+    placed = Story.placed().events[0]
+    with pytest.raises(InvalidArgument, match="history"):
+        replay([placed, "OrderAccepted"])  # type: ignore[list-item]

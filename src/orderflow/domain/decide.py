@@ -32,6 +32,8 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     """
     if not isinstance(command, Command):
         raise InvalidArgument(f"not a command: {command!r}")
+    if not isinstance(order, Order):
+        raise InvalidArgument(f"not an order: {order!r}"[:200])
     now = check_time(order, now)
     advanced = None if nothing_due_by(order, now) else fire(Decision(order), now)
     current = order if advanced is None else advanced.order
@@ -76,7 +78,9 @@ def replay(events: Iterable[Event]) -> Order:
         raise InvalidArgument("an order's history starts with OrderPlaced")
     order = placed.create()
     for event in stream:
-        if isinstance(event, OrderPlaced):
-            raise InvalidArgument("OrderPlaced can only start an order's history")
+        if isinstance(event, OrderPlaced) or not isinstance(event, Event):
+            raise InvalidArgument(
+                f"OrderPlaced can only start an order's history of events, not {event!r}"[:200]
+            )
         order = event.apply(order)
     return order

@@ -14,7 +14,7 @@ from . import events as ev
 from .dates import LATEST, require_aware
 from .deadlines import REMINDED, Due, ReminderDue, reminders, running
 from .decision import Decision, commit
-from .errors import InvalidTime
+from .errors import InvalidArgument, InvalidTime
 from .guard import entry_point
 from .handlers import closures, fired
 from .order import Order
@@ -74,6 +74,8 @@ def nothing_due_by(order: Order, now: datetime) -> bool:
 @entry_point
 def advance(order: Order, now: datetime) -> Decision:
     """Fire every deadline due at or before ``now``, in due order; drop the rest once terminal."""
+    if not isinstance(order, Order):
+        raise InvalidArgument(f"not an order: {order!r}"[:200])
     now = check_time(order, now)
     unchanged = Decision(order)
     return unchanged if nothing_due_by(order, now) else fire(unchanged, now)
