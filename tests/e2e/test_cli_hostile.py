@@ -174,6 +174,13 @@ SMALL = ["simulate", "--orders", "20"]
         (["--horizon", "nan"], "--horizon"),
         (["--set", "market.orders=5", "--set", "market.orders.x=1"], "market.orders.x"),
         (["--set", "policy.expiry_months=100000"], "policy.expiry_months"),
+        (["--set", 'market.currency="XYZ"'], "market.currency"),
+        (["--set", "market.price_median=1e300"], "market.price_median"),
+        (["--set", 'market.start="9999-12-31T00:00:00Z"'], "market.start"),
+        (["--set", "market.popularity=1e300"], "market.popularity"),
+        (["--set", "market.rate_per_day=1e-300"], "market.rate_per_day"),
+        (["--set", 'seller.accept_delay={"median_hours": 1e300}'], "seller.accept_delay.median_hours"),
+        (["--set", 'seller.accept_delay={"spread": 1e6}'], "seller.accept_delay.spread"),
     ],
 )
 def test_simulate_bad_values_exit_2_naming_the_key(

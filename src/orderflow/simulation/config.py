@@ -134,8 +134,33 @@ def _build(cls: type, values: Mapping[str, Any], section: str) -> Any:
         raise InvalidBehaviour(f"{section}.{error.key}", str(error).split(": ", 1)[1]) from None
 
 
+#: The supported range of numeric settings: a fraction within ±1e6, a whole number within ±1e12
+#: (``market.orders`` of a big run), and tighter bounds where a setting feeds an exponential or
+#: a count of days, so that no draw overflows a float or a ``timedelta``.
+_NUMBER_LIMIT = 1e6
+_WHOLE_LIMIT = 10**12
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "spread": (0.0, 3.0),
+    "price_spread": (0.0, 3.0),
+    "median_hours": (0.0, MAX_WINDOW_DAYS * 24.0),
+    "popularity": (0.0, 10.0),
+    "rate_per_day": (1e-3, 1e6),
+}
+
+
+def _bounded(key: str, value: object) -> None:
+    """Refuse a number outside the supported range of the setting ``key`` names."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    limit = _WHOLE_LIMIT if isinstance(value, int) else _NUMBER_LIMIT
+    low, high = _BOUNDS.get(key.rsplit(".", 1)[-1], (-limit, limit))
+    if not (math.isfinite(value) and low <= value <= high):
+        raise InvalidBehaviour(key, f"must be a number from {low:g} to {high:g}, not {value!r}")
+
+
 def _value(default: object, value: object, key: str) -> object:
     """``value`` in the type of the setting whose default is ``default``."""
+    _bounded(key, value)
     if isinstance(default, Delay):
         return _build(Delay, {**attrs.asdict(default), **_table(value, key)}, key)  # unset: as the default
     if isinstance(default, tuple):
