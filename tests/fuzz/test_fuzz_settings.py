@@ -1,19 +1,21 @@
 """Fuzz: hostile settings through ``simulate``'s settings loader and ``--set`` (issue 14).
 
 A valid settings mapping with up to three values replaced by hostile ones, and hostile ``--set``
-overrides, must give a ``Config`` (and a ``Policy``) or raise an ``OrderflowError`` naming the key
-(``InvalidBehaviour``); nothing else.
+overrides, must give a ``Config`` (and a ``Policy``) that simulates a few orders, or raise an
+``OrderflowError`` naming the key (``InvalidBehaviour``); nothing else.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
 from orderflow import COMEUP, OrderflowError
 from orderflow.simulation import config
+from orderflow.simulation.engine import Setup, simulate
 
 from .hostile import bounded, mutations, values
 
@@ -33,9 +35,16 @@ KEYS = [f"{section}.{key}" for section, body in SETTINGS.items() for key in body
 
 
 def _load(raw: Any, overrides: dict[str, Any]) -> None:
+    """Load the settings and, when they load, simulate 5 orders under them: typed errors only."""
     try:
         loaded = config.parse(raw, overrides)
-        loaded.policy(COMEUP)
+        setup = Setup(
+            seed=1,
+            market=attrs.evolve(loaded.market, orders=min(loaded.market.orders, 5)),
+            behaviour=loaded.behaviour,
+            policy=loaded.policy(COMEUP),
+        )
+        simulate(setup)
     except OrderflowError:
         pass
 
