@@ -111,6 +111,7 @@ from .errors import (
     UnknownMessage,
     UnknownOrder,
     UnknownReference,
+    UnreadableInput,
 )
 from .stats import SellerRates, SellerStats, WindowForgotten
 
@@ -220,6 +221,7 @@ __all__ = [
     "UnknownMessage",
     "UnknownOrder",
     "UnknownReference",
+    "UnreadableInput",
     "VoucherEligibility",
     "WalletCredit",
     "WindowForgotten",

@@ -3,10 +3,12 @@ hash and repr as if they had been derived at once."""
 
 from __future__ import annotations
 
-from orderflow import Close, Decision, Role, State, decide
+import decimal
+
+from orderflow import BuyOption, Close, Decision, EscrowDeposit, Role, State, decide
 from orderflow.domain.effects import effects_of
 
-from support import HOUR, reach
+from support import HOUR, eur, reach
 
 
 def test_lazily_derived_effects_are_the_eager_ones_and_compare_alike() -> None:
@@ -30,3 +32,17 @@ def test_a_chain_of_decisions_keeps_every_effect_in_order() -> None:
     chained = Decision(story.order, (), (), ()).then(first).then(Decision(first.order))
     assert chained.effects == first.effects
     assert chained.events == first.events
+
+
+def test_effects_read_later_under_a_host_context_of_six_digits_are_exact() -> None:
+    """Effects are derived when first read, maybe outside the core's decimal context (guard.py):
+    their amounts are ones the events and orders hold, never computed then (issue 13 item 6)."""
+    story = reach(State.IN_PROGRESS, price=eur("900000.00"), options=(), tip=None, platform_fee=None)
+    bought = decide(
+        story.order,
+        BuyOption(Role.BUYER, name="rush", price=eur("99999.99"), delivery_days=1),
+        story.order.updated_at + HOUR,
+    )
+    with decimal.localcontext(decimal.Context(prec=6)):
+        (deposit,) = [e for e in bought.effects if isinstance(e, EscrowDeposit)]
+    assert str(deposit.amount.amount) == "99999.99"

@@ -9,10 +9,10 @@ Every ``import`` statement counts, wherever it stands: at the top, inside a func
    imports only from its own layer or those below.
 3. No import cycles, between any two modules (a package's ``__init__`` counts as a module).
 
-The domain has an order that needs no cycle, bottom first: states, limits, errors, validators,
-dates, drafts, money, policy, order, commands, deadlines, graph, events, effects, decision,
-handlers, timers, decide, placement, guidance, catalogue (two values are typed loosely to keep
-it: ``Terms.graph`` and ``Rejection.advanced``).
+The domain has an order that needs no cycle, bottom first: states, limits, currencies, errors,
+dates, drafts, money, guard, validators, policy, order, commands, deadlines, graph, events,
+effects, decision, handlers, timers, decide, placement, guidance, catalogue (two values are typed
+loosely to keep it: ``Terms.graph`` and ``Rejection.advanced``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         {"stats", "example"},
         {"errors"},
         {"orderflow"},
-        {"ports", "edges"},
+        {"ports", "edges", "inputs"},
         {"codec"},
         {"adapters"},
         {"service"},

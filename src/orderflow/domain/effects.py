@@ -201,9 +201,14 @@ def _partly_refunded(event: ev.PartialRefundAccepted, before: Order, after: Orde
     return [Refund(BUYER, Money._of_order(event.amount, after.terms.currency))]
 
 
-def _extra_paid(event: ev.Event, before: Order, after: Order) -> list[Effect]:
-    paid = after.ledger.paid - before.ledger.paid
-    return [EscrowDeposit(BUYER, Money._of_order(paid, after.terms.currency))]
+def _option_paid(event: ev.OptionBought, before: Order, after: Order) -> list[Effect]:
+    return [EscrowDeposit(BUYER, Money._of_order(event.option.price, after.terms.currency))]
+
+
+def _offer_paid(event: ev.CustomOfferAccepted, before: Order, after: Order) -> list[Effect]:
+    offer = before.offer(event.offer_id)
+    assert offer is not None  # the event was decided from ``before``
+    return [EscrowDeposit(BUYER, Money._of_order(offer.price, after.terms.currency))]
 
 
 def _chat_reopened(event: ev.Event, before: Order, after: Order) -> list[Effect]:
@@ -216,14 +221,18 @@ _CONSEQUENCES: dict[type[ev.Event], Callable[[Any, Order, Order], list[Effect]]]
     ev.OrderCanceled: _canceled,
     ev.OrderExpired: _expired,
     ev.PartialRefundAccepted: _partly_refunded,
-    ev.OptionBought: _extra_paid,
-    ev.CustomOfferAccepted: _extra_paid,
+    ev.OptionBought: _option_paid,
+    ev.CustomOfferAccepted: _offer_paid,
     ev.RevisionRequested: _chat_reopened,
 }
 
 
 def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Effect, ...]:
-    """The effects of one event applied to ``before`` (None for a placement), giving ``after``."""
+    """The effects of one event applied to ``before`` (None for a placement), giving ``after``.
+
+    No arithmetic on amounts here: ``Decision`` derives effects when they are first read, maybe
+    outside the core's decimal context (guard.py), so every amount is one the event or the
+    orders already hold."""
     notices = _FIXED_NOTICES.get(type(event)) or _notifications(event, before)
     if before is None:
         return notices
