@@ -297,6 +297,12 @@ def _check_varied(key: str, values: Sequence[Any]) -> None:
         raise InvalidExperiment(key, "a value is listed twice in --vary")
 
 
+def _short(key: str, keys: Sequence[str]) -> str:
+    """A varied key's last part, when no other varied key ends the same: an arm's short name."""
+    last = key.rsplit(".", 1)[-1]
+    return last if sum(k.rsplit(".", 1)[-1] == last for k in keys) == 1 else key
+
+
 def build(
     table: Mapping[str, Any] | None = None,
     sets: Mapping[str, Any] | None = None,
@@ -324,7 +330,9 @@ def build(
         for arm in experiment.arms:
             for combination in combinations:
                 changes = dict(zip(keys, combination, strict=True))
-                label = ", ".join(f"{key}={json.dumps(value)}" for key, value in changes.items())
+                label = ", ".join(
+                    f"{_short(key, keys)}={json.dumps(value)}" for key, value in changes.items()
+                )
                 name = label if len(experiment.arms) == 1 else f"{arm.name}, {label}"
                 arms.append(Arm(name, (*arm.changes, *changes.items())))
         numeric = len(varies) == 1 and all(_number(value) for value in varies[0][1])
