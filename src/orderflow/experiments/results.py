@@ -22,6 +22,10 @@ from .cells import COUNTED, CellResult
 from .statistics import Interval, interval, paired
 
 
+#: Key figures named in a variant's headline line, at most (in the order of ``figures.KEYS``).
+HEADLINE_FIGURES = 5
+
+
 @attrs.frozen
 class Results:
     """Every cell of an experiment, arm by arm in the experiment's order, seeds in its order."""
@@ -89,12 +93,13 @@ class Results:
                     change = words.value(found.mean, key.unit, self.currency, signed=True)
                     low_high = words.interval(found.low, found.high, key.unit, self.currency, signed=True)
                     moved.append(f"{key.label} {change} (95 % CI {low_high})")
+            if len(moved) > HEADLINE_FIGURES:
+                moved[HEADLINE_FIGURES:] = [
+                    f"{len(moved) - HEADLINE_FIGURES} more key figures (see the tables)"
+                ]
             if moved:
-                lines.append(
-                    f"{arm.name}: "
-                    + "; ".join(moved)
-                    + f" (against {self.experiment.baseline.name}, {seeds} seeds)"
-                )
+                against = f" (against {self.experiment.baseline.name}, {seeds} seeds)"
+                lines.append(f"{arm.name}: " + "; ".join(moved) + against)
             else:
                 lines.append(
                     f"{arm.name}: no key figure differs from {self.experiment.baseline.name} "
