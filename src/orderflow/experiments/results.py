@@ -21,7 +21,6 @@ from .arms import Arm, Experiment
 from .cells import COUNTED, CellResult
 from .statistics import Interval, interval, paired
 
-
 #: Key figures named in a variant's headline line, at most (in the order of ``figures.KEYS``).
 HEADLINE_FIGURES = 5
 
