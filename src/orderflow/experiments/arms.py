@@ -111,6 +111,13 @@ class Experiment:
             )
         return made
 
+    def settings_changed(self) -> dict[str, dict[str, object]]:
+        """Each arm's settings that differ from the defaults, by dotted key (as ``--set`` writes)."""
+        return {
+            arm.name: config.changes(setup.market, setup.behaviour, setup.policy)
+            for arm, setup in zip(self.arms, self.setups(), strict=True)
+        }
+
     def check(self) -> list[Setup]:
         """Raise ``InvalidExperiment`` naming the first bad input; else each arm's setup."""
         if not self.seeds:

@@ -37,7 +37,23 @@ def page(results: Results) -> str:
         sweep=_sweep(results),
         charts=_charts(results),
         tables="".join(_table(results, segment) for segment in [None, *results.segments]),
+        changed=_changed(experiment.settings_changed()),
         inputs=escape(json.dumps(experiment.inputs(), indent=2, ensure_ascii=False)),
+    )
+
+
+def _changed(arms: dict[str, dict[str, object]]) -> str:
+    """A table of each arm's settings changed from the defaults."""
+    keys = list(dict.fromkeys(key for changes in arms.values() for key in changes))
+    head = "".join(f"<th>{escape(name)}</th>" for name in arms)
+    rows = "".join(
+        f"<tr><td>{escape(key)}</td>"
+        + "".join(f"<td>{escape(json.dumps(changes.get(key, '-')))}</td>" for changes in arms.values())
+        + "</tr>"
+        for key in keys
+    )
+    return (
+        f'<table class="settings"><thead><tr><th>setting</th>{head}</tr></thead><tbody>{rows}</tbody></table>'
     )
 
 
@@ -59,9 +75,7 @@ def _differences(results: Results, arm: str) -> str:
                 text + (" *" if found.excludes_zero else ""),
             )
         )
-    return svg.intervals(
-        f"{arm} against {results.experiment.baseline.name} (% of the baseline)", rows, zero=True
-    )
+    return svg.intervals(f"{arm}: difference, % of the baseline", rows, zero=True)
 
 
 def _charts(results: Results) -> str:

@@ -93,9 +93,7 @@ class Results:
                     low_high = words.interval(found.low, found.high, key.unit, self.currency, signed=True)
                     moved.append(f"{key.label} {change} (95 % CI {low_high})")
             if len(moved) > HEADLINE_FIGURES:
-                moved[HEADLINE_FIGURES:] = [
-                    f"{len(moved) - HEADLINE_FIGURES} more key figures (see the tables)"
-                ]
+                moved[HEADLINE_FIGURES:] = [f"{len(moved) - HEADLINE_FIGURES} more in the tables"]
             if moved:
                 against = f" (against {self.experiment.baseline.name}, {seeds} seeds)"
                 lines.append(f"{arm.name}: " + "; ".join(moved) + against)
@@ -114,6 +112,7 @@ class Results:
         parts: list[str | None] = [None, *self.segments]
         return {
             "inputs": self.experiment.inputs(),
+            "settings_changed": self.experiment.settings_changed(),
             "headline": self.headline(),
             "currency": self.currency,
             "method": "mean over seeds with Student's t 95 % interval; differences paired seed by seed",
