@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from browser.conftest import screenshot
-
 from orderflow.cli import main
 
 SEGMENTS = [
@@ -30,7 +29,9 @@ def test_the_report_renders_its_charts_and_tables_offline(page: Any, tmp_path: P
     assert charts.count() >= 16 + 2  # a chart per key figure, a difference chart per variant
     assert page.locator("svg.sweep").count() >= 10  # a sweep over numbers: lines with their bands
     box = charts.first.bounding_box()
-    assert box is not None and box["width"] > 300 and box["height"] > 50  # drawn, not collapsed
+    assert box is not None
+    assert box["width"] > 300
+    assert box["height"] > 50
     tables = page.locator("table.figures")
     assert tables.count() == 3  # all orders, then each seller segment
     assert (
