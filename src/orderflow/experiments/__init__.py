@@ -21,7 +21,7 @@ same from the command line. See docs/experiments.md.
 from .arms import Arm, Experiment, InvalidExperiment, build, from_table, read
 from .cells import Cell, CellResult, SellerRow, run_cell
 from .results import Results
-from .running import cells, run
+from .running import cells_of, run
 from .statistics import Interval, interval, paired
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
     "Results",
     "SellerRow",
     "build",
-    "cells",
+    "cells_of",
     "from_table",
     "interval",
     "paired",

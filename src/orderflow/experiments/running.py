@@ -18,7 +18,7 @@ from .cells import Cell, CellResult, run_cell
 from .results import Results
 
 
-def cells(experiment: Experiment) -> list[Cell]:
+def cells_of(experiment: Experiment) -> list[Cell]:
     """The experiment's cells, arm by arm, each under every seed (checked first)."""
     setups = experiment.check()
     return [
@@ -35,7 +35,7 @@ def run(
 ) -> Results:
     """Run every cell of ``experiment`` (on ``executor``; by default in this process) and return
     the results; ``progress`` hears of each cell as it ends."""
-    planned = cells(experiment)
+    planned = cells_of(experiment)
     finished: list[CellResult | None] = [None] * len(planned)
     with executor if executor is not None else make_executor(1) as running:
         for index, result in running.map(run_cell, planned):
