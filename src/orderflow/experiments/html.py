@@ -75,7 +75,7 @@ def _differences(results: Results, arm: str) -> str:
                 text + (" *" if found.excludes_zero else ""),
             )
         )
-    return svg.intervals(f"{arm}: difference, % of the baseline", rows, zero=True)
+    return svg.intervals(f"{arm}: difference, % of the baseline", rows, zero=True, axis="%")
 
 
 def _charts(results: Results) -> str:
