@@ -140,3 +140,20 @@ def test_the_report_setup_records_every_setting_changed() -> None:
         "seller.on_time_probability": 0.5,
         "policy.review_decision_window": 3,
     }
+
+
+def test_buyer_segments_have_their_own_behaviour_and_report() -> None:
+    settings = config.parse(
+        {
+            "buyer": {
+                "segments": {"picky": {"share": 0.3, "revision_probability": 0.9}, "easy": {"share": "rest"}}
+            }
+        }
+    )
+    run = simulate(Setup(seed=4, market=Market(orders=1200), behaviour=settings.behaviour))
+    parts = report(run)["segments"]
+    assert list(parts) == ["buyer:picky", "buyer:easy"]
+    picky, easy = parts["buyer:picky"], parts["buyer:easy"]
+    assert picky["orders"]["placed"] + easy["orders"]["placed"] == 1200
+    assert picky["rates"]["revision_percent"] > 3 * easy["rates"]["revision_percent"]
+    assert picky["setup"]["buyers"] + easy["setup"]["buyers"] == len(run.population.buyers)
