@@ -2,8 +2,10 @@
 
 Arrivals come from a Poisson process at ``Market.rate_per_day`` or from a CSV file of instants
 (``at``, optionally ``price``, ``seller``, ``buyer``, ``delivery_days``), read lazily. Sellers are
-picked with Zipf-like popularity. Each party's trait is drawn once, on first appearance, from the
-population's own generator, so traits do not depend on the policy or on the orders' draws.
+picked with Zipf-like popularity. Each party's trait is drawn once, on first appearance, from a
+stream of its own (``draws.party_seed``: the seed, its role and its name), so traits do not depend
+on the policy, on the orders' draws, nor on which orders meet the party first: every shard of a
+run (``shards``) sees the same party alike.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import attrs
 from ..domain.dates import require_aware
 from ..domain.errors import InvalidTime
 from .behaviour import BuyerBehaviour, InvalidBehaviour, SellerBehaviour, positive
+from .draws import Draws, party_seed
 
 DAY_SECONDS = 86_400.0
 
@@ -120,7 +123,7 @@ class Population:
     """The parties met so far, each with its profile drawn on first appearance."""
 
     def __init__(self, seed: int, seller: SellerBehaviour, buyer: BuyerBehaviour) -> None:
-        self._random = random.Random(f"{seed}:population")
+        self.seed = seed
         self._seller, self._buyer = seller, buyer
         self.sellers: dict[str, SellerProfile] = {}
         self.buyers: dict[str, BuyerProfile] = {}
@@ -128,16 +131,21 @@ class Population:
     def seller(self, name: str) -> SellerProfile:
         profile = self.sellers.get(name)
         if profile is None:
-            trait = self._random.gauss(0.0, 1.0) * self._seller.reliability_spread
+            trait = Draws(party_seed(self.seed, "seller", name)).normal() * self._seller.reliability_spread
             profile = self.sellers[name] = SellerProfile.drawn(name, self._seller, trait)
         return profile
 
     def buyer(self, name: str) -> BuyerProfile:
         profile = self.buyers.get(name)
         if profile is None:
-            trait = self._random.gauss(0.0, 1.0) * self._buyer.demand_spread
+            trait = Draws(party_seed(self.seed, "buyer", name)).normal() * self._buyer.demand_spread
             profile = self.buyers[name] = BuyerProfile.drawn(name, self._buyer, trait)
         return profile
+
+    def merge(self, other: Population) -> None:
+        """Add the parties ``other`` met (a shard of the same run: the same party, the same profile)."""
+        self.sellers.update(other.sellers)
+        self.buyers.update(other.buyers)
 
 
 class Arrival(NamedTuple):

@@ -61,8 +61,7 @@ def title(data: Report) -> str:
 def report(run: Run) -> Report:
     """The run summed up, as JSON-ready data (amounts as decimal strings)."""
     setup, tally = run.setup, run.tally
-    ended, unfinished = sum(tally.ended.values()), len(run.unfinished)
-    escrow = sum((live.order.ledger.escrow for live in run.unfinished), tally.paid_in * 0)
+    ended, unfinished, escrow = sum(tally.ended.values()), tally.unfinished, tally.escrow_held
     accounted = escrow + tally.refunded + tally.credited + tally.revenue
     outcomes = {state: tally.ended[state] for state in _ENDS}
     outcomes["unfinished"] = unfinished
@@ -86,7 +85,7 @@ def report(run: Run) -> Report:
             "placed": tally.placed,
             "ended": ended,
             "unfinished": unfinished,
-            "peak_alive": tally.peak_live,
+            "peak_alive_hourly": tally.peak_alive_hourly,
         },
         "outcomes": {
             state: {"count": count, "percent": _percent(count, tally.placed)}
@@ -108,7 +107,7 @@ def report(run: Run) -> Report:
             **{f"p{q}": hours.percentile(q / 100) for q in (50, 90, 99)},
             "mean": hours.mean,
         },
-        "ended_by_days_to_close": _by_day(hours.counts),
+        "ended_by_hours_to_close": _by_day(hours.counts),
         "rates": {
             "cancellation_percent": _percent(tally.ended["canceled"], ended),
             "dispute_percent": _percent(tally.events["DisputeOpened"], tally.placed),
@@ -212,7 +211,7 @@ def _sections(data: Report) -> list[tuple[str, Rows]]:
             ("placed", f"{orders['placed']:,}"),
             ("ended", f"{orders['ended']:,}"),
             ("unfinished at the horizon", f"{orders['unfinished']:,}"),
-            ("most alive at once", f"{orders['peak_alive']:,}"),
+            ("most alive at once (hourly)", f"{orders['peak_alive_hourly']:,}"),
         ]),
         ("outcomes (final state)", [
             (state, f"{o['count']:,} ({o['percent']:.2f} %)") for state, o in data["outcomes"].items()
