@@ -50,7 +50,7 @@ def _json(setup: Setup, workers: int) -> str:
     return json.dumps(report(simulate_all([setup], InProcess(workers))[0]), indent=2)
 
 
-EVENTFUL = {
+EVENTFUL: dict[str, Any] = {
     "seller.silence_probability": 0.2,
     "seller.refuse_revision_probability": 0.4,
     "seller.custom_offer_probability": 0.3,
