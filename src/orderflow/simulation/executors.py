@@ -212,7 +212,7 @@ class DaskExecutor(_Closing):
                 n_workers=workers or machine_cores(),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never a clash, never a warning
             )
             self.client: Client = Client(self._cluster)  # type: ignore[no-untyped-call]
         else:
