@@ -68,7 +68,7 @@ def _kill_a_busy_worker(cluster: DaskExecutor, killed: list[int]) -> None:
     """Wait until a worker is running a shard, then SIGKILL its process (its nanny restarts it)."""
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        busy = [worker for worker, keys in cluster.client.processing().items() if keys]
+        busy = [worker for worker, keys in cluster.client.processing().items() if keys]  # type: ignore[no-untyped-call]
         if busy:
             time.sleep(0.5)  # well inside the shard's 1.5 s sleep
             pid = cluster.client.run(os.getpid, workers=[busy[0]])[busy[0]]
