@@ -3,6 +3,7 @@ each with its own totals; bad segment settings are typed errors naming the key."
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -157,3 +158,18 @@ def test_buyer_segments_have_their_own_behaviour_and_report() -> None:
     assert picky["orders"]["placed"] + easy["orders"]["placed"] == 1200
     assert picky["rates"]["revision_percent"] > 3 * easy["rates"]["revision_percent"]
     assert picky["setup"]["buyers"] + easy["setup"]["buyers"] == len(run.population.buyers)
+
+
+def test_a_run_cut_in_shards_reports_each_segment_as_the_whole_run_does() -> None:
+    from orderflow.simulation import shards
+
+    setup = Setup(
+        seed=5,
+        market=Market(orders=1200, rate_per_day=50),
+        behaviour=config.parse(SLOW).behaviour,
+        horizon_days=10,
+    )
+    whole = report(simulate(setup))
+    merged = report(shards.merge([shards.run_shard(shard) for shard in shards.shards_of(setup, 3)]))
+    assert whole["segments"]["seller:slow"]["orders"]["unfinished"] > 0  # the horizon cuts some lives
+    assert json.dumps(merged) == json.dumps(whole)

@@ -11,6 +11,10 @@ once: memory follows the orders alive, and the totals are counters (``tally``), 
 seller and buyer segment when segments are set (each live order holds its segments'). Nothing sleeps
 and no wall clock is read; every draw comes from seeded generators, so a run is a pure function
 of its ``Setup``.
+
+An engine may run one shard of a run (``shards``): it reads every arrival, numbers each by its
+place in the arrivals (the seed of the order's draws and its id), and places only the orders of
+its own sellers. Orders never interact, so the shards' runs merge into the run made in one piece.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 
@@ -31,7 +36,7 @@ from ..domain.money import Money, minor_units, zero
 from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, Policy
 from ..domain.timers import advance, next_due, nothing_due_by
-from ..stats import SellerStats
+from ..stats import SellerRates, SellerStats
 from .actors import NOTHING_EXCLUDED, Actors, Live
 from .behaviour import Behaviour
 from .draws import Draws, stream_seed
@@ -60,49 +65,72 @@ class Setup:
         return None if self.horizon_days is None else self.market.start + timedelta(days=self.horizon_days)
 
 
+class SellerRatesBook(Protocol):
+    """What a run's seller statistics answer: a ``SellerStats``, or those of a run's shards."""
+
+    def rates(self, seller: str, now: datetime) -> SellerRates: ...
+
+    def sellers(self) -> tuple[str, ...]: ...
+
+    @property
+    def held(self) -> int: ...
+
+
 @attrs.frozen
 class Run:
     """What a finished run leaves: its totals, the orders still alive, the parties met."""
 
     setup: Setup
     tally: Tally = attrs.field(eq=False)
+    #: The orders alive when the run stopped, by index; a run merged from shards (``shards``)
+    #: has none here (an order cannot leave its process), and its tally counts them.
     unfinished: tuple[Live, ...] = attrs.field(eq=False)
     population: Population = attrs.field(eq=False)
-    stats: SellerStats = attrs.field(eq=False)
+    stats: SellerRatesBook = attrs.field(eq=False)
     clock: datetime  # the last instant simulated (the horizon, if one was set and reached)
     #: The totals of each segment's orders, by ``seller:NAME`` and ``buyer:NAME`` (none unset).
     segments: dict[str, Tally] = attrs.field(eq=False, factory=dict)
 
 
+#: The orders an engine places: those of the sellers for which this is true (None: every order).
+Sellers = Callable[[str], bool]
+
+
 class Engine:
     """One simulation run; ``run()`` once."""
 
-    def __init__(self, setup: Setup, progress: Callable[[int], None] | None = None) -> None:
-        self.setup, self.progress = setup, progress
+    def __init__(
+        self, setup: Setup, progress: Callable[[int], None] | None = None, sellers: Sellers | None = None
+    ) -> None:
+        self.setup, self.progress, self.sellers = setup, progress, sellers
         market, behaviour = setup.market, setup.behaviour
         self.actors = Actors(behaviour)
         self._plan = self.actors.plan
         self.population = Population(
             setup.seed, behaviour.seller, behaviour.buyer, behaviour.seller_segments, behaviour.buyer_segments
         )
-        self.tally = Tally(zero(market.currency))
+        self.tally = Tally(zero(market.currency), market.start)
         self.segments = {
-            f"{role}:{segment.name}": Tally(zero(market.currency))
+            f"{role}:{segment.name}": Tally(zero(market.currency), market.start)
             for role, segments in (("seller", behaviour.seller_segments), ("buyer", behaviour.buyer_segments))
             for segment in segments
         }
         self.stats = SellerStats(setup.policy)
         self.live: dict[int, Live] = {}
-        self.heap: list[tuple[datetime, int, Live | Arrival]] = []
+        self.heap: list[tuple[datetime, int, Live | tuple[int, Arrival]]] = []
         self.sequence = itertools.count()
         self._cent = Decimal(1).scaleb(-minor_units(market.currency))
         self._prices_made: dict[Decimal, Prices] = {}
 
-    def arrivals(self) -> Iterator[Arrival]:
-        setup = self.setup
+    def arrivals(self) -> Iterator[tuple[int, Arrival]]:
+        """This engine's arrivals, each with its index among all the run's arrivals."""
+        setup, mine = self.setup, self.sellers
         if setup.arrivals is not None:
-            return file_arrivals(setup.arrivals, setup.market, setup.seed)
-        return poisson_arrivals(setup.market, setup.seed)
+            every = file_arrivals(setup.arrivals, setup.market, setup.seed)
+        else:
+            every = poisson_arrivals(setup.market, setup.seed)
+        numbered = enumerate(every)
+        return numbered if mine is None else (pair for pair in numbered if mine(pair[1].seller))
 
     def run(self) -> Run:
         horizon, heap, pop = self.setup.horizon, self.heap, heapq.heappop
@@ -121,13 +149,16 @@ class Engine:
             clock = horizon
         if self.progress is not None and self.tally.placed % 1000:
             self.progress(self.tally.placed % 1000)
-        unfinished = tuple(self.live.values())
+        unfinished = tuple(sorted(self.live.values(), key=lambda live: live.index))
+        self.tally.alive_at_the_end(live.order for live in unfinished)
+        for segment in self.segments.values():
+            segment.alive_at_the_end(live.order for live in unfinished if segment in live.tallies)
         return Run(self.setup, self.tally, unfinished, self.population, self.stats, clock, self.segments)
 
-    def _next_arrival(self, arrivals: Iterator[Arrival]) -> None:
-        arrival = next(arrivals, None)
-        if arrival is not None:
-            heapq.heappush(self.heap, (arrival.at, next(self.sequence), arrival))
+    def _next_arrival(self, arrivals: Iterator[tuple[int, Arrival]]) -> None:
+        numbered = next(arrivals, None)
+        if numbered is not None:
+            heapq.heappush(self.heap, (numbered[1].at, next(self.sequence), numbered))
 
     def _prices(self, price: Decimal) -> Prices:
         """The price, an option (a third of it, one more day), a tip (a tenth) and the platform's
@@ -154,9 +185,9 @@ class Engine:
             self._prices_made[price] = found
         return found
 
-    def _place(self, arrival: Arrival) -> None:
+    def _place(self, numbered: tuple[int, Arrival]) -> None:
         setup, tally = self.setup, self.tally
-        index = tally.placed
+        index, arrival = numbered
         draws = Draws(stream_seed(setup.seed, index))
         buyer = self.population.buyer(arrival.buyer)
         price, option, tip, fee, fee_with_option = self._prices(arrival.price)
@@ -182,8 +213,6 @@ class Engine:
             for segment in live.tallies:
                 segment.placed_order(placed)
         self.live[index] = live
-        if len(self.live) > tally.peak_live:
-            tally.peak_live = len(self.live)
         if self.progress is not None and tally.placed % 1000 == 0:
             self.progress(1000)
         self._schedule(live, arrival.at)

@@ -42,6 +42,9 @@ from ..domain.errors import InvalidArgument
 T = TypeVar("T")
 R = TypeVar("R")
 
+#: How long to wait for a Dask scheduler to answer before giving up.
+CONNECT_SECONDS = 10
+
 #: Items submitted ahead per worker: enough to keep every worker busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 2
 
@@ -209,11 +212,14 @@ class DaskExecutor(_Closing):
                 n_workers=workers or machine_cores(),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never a clash, never a warning
             )
             self.client: Client = Client(self._cluster)  # type: ignore[no-untyped-call]
         else:
-            self.client = Client(address)  # type: ignore[no-untyped-call]
+            try:
+                self.client = Client(address, timeout=CONNECT_SECONDS)  # type: ignore[no-untyped-call]
+            except (OSError, ValueError) as error:  # unreachable (TimeoutError is an OSError), or no address
+                raise InvalidArgument(f"no Dask scheduler answered at {address!r}: {error}") from None
         self.workers = self._threads() or workers or 1
 
     def _threads(self) -> int:

@@ -4,38 +4,60 @@
 counts an order once it is terminal, after which the engine forgets it. Money is summed from the
 effects (what the host would move), so the conservation check at the end compares them with
 what escrow still holds: an independent check of R-MONEY-5 over the whole run.
+
+Every figure merges exactly (``Tally.merge``): counters and money add (money is ``Decimal``,
+exact), histograms add bin by bin and keep an integer sum (time in microseconds, not a float
+whose rounding would depend on the order of the additions). The shards of a run (``shards``)
+thus add up to the same bytes as the run made in one piece. The most orders alive at once is
+not mergeable (the shards' peaks fall at different instants), so the tally counts orders placed
+and ended per hour instead; the most alive at the end of an hour is read from their running sums.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from ..domain import events as ev
 from ..domain.decision import Decision
 from ..domain.effects import EscrowDeposit, Notification, PlatformRevenue, Refund, WalletCredit
 from ..domain.order import Order
 
+#: One microsecond and one hour, the units of the time histogram.
+MICROSECOND, HOUR = timedelta(microseconds=1), 3_600_000_000
+_HOUR = timedelta(hours=1)
+
 
 class Histogram:
-    """Counts in fixed-width bins from 0, plus one overflow bin; percentiles from the bins."""
+    """Counts of whole numbers in fixed-width bins from 0, plus one overflow bin, and their exact
+    sum; the mean and the percentiles come out in ``scale`` units (an hour of microseconds)."""
 
-    __slots__ = ("counts", "sum", "total", "width")
+    __slots__ = ("counts", "scale", "sum", "total", "width")
 
-    def __init__(self, width: float, bins: int) -> None:
-        self.width = width
+    def __init__(self, width: int, bins: int, scale: int = 1) -> None:
+        self.width, self.scale = width, scale
         self.counts = [0] * (bins + 1)
         self.total = 0
-        self.sum = 0.0  # of the values themselves, for the mean
+        self.sum = 0  # of the values themselves, for the mean: an int, exact in any order
 
-    def add(self, value: float) -> None:
-        self.counts[min(int(value / self.width), len(self.counts) - 1)] += 1
+    def add(self, value: int) -> None:
+        self.counts[min(value // self.width, len(self.counts) - 1)] += 1
         self.total += 1
         self.sum += value
 
+    def merge(self, other: Histogram) -> None:
+        """Add ``other``'s counts (the same bins) to these."""
+        assert (other.width, len(other.counts)) == (self.width, len(self.counts)), "different bins"
+        self.counts = [mine + theirs for mine, theirs in zip(self.counts, other.counts, strict=True)]
+        self.total += other.total
+        self.sum += other.sum
+
     @property
     def mean(self) -> float | None:
-        return round(self.sum / self.total, 1) if self.total else None
+        return round(self.sum / self.total / self.scale, 1) if self.total else None
 
     def percentile(self, fraction: float) -> float | None:
         """The upper edge of the bin holding the ``fraction`` quantile (None when empty, and
@@ -46,16 +68,20 @@ class Histogram:
         for index, count in enumerate(self.counts):
             seen += count
             if seen >= rank and count:
-                return float("inf") if index == len(self.counts) - 1 else (index + 1) * self.width
+                return (
+                    float("inf") if index == len(self.counts) - 1 else (index + 1) * self.width / self.scale
+                )
         raise AssertionError("unreachable: the counts add up to the total")
 
 
 class Tally:
     """Everything the report needs, counted as the simulation goes."""
 
-    def __init__(self, zero: Decimal) -> None:
+    def __init__(self, zero: Decimal, start: datetime) -> None:
+        self.start = start  # hour 0 of ``placed_by_hour`` and ``ended_by_hour``
         self.placed = 0
-        self.peak_live = 0
+        self.placed_by_hour: Counter[int] = Counter()  # orders placed, by hour since the start
+        self.ended_by_hour: Counter[int] = Counter()  # orders ended, by hour since the start
         self.ended: Counter[str] = Counter()  # by final state
         self.events: Counter[str] = Counter()  # by event name
         self.actions: Counter[str] = Counter()  # carried out, by key (actors.py)
@@ -66,11 +92,14 @@ class Tally:
         self.disputes_by: Counter[str] = Counter()  # by who opened them
         self.revisions: Counter[int] = Counter()  # ended orders by revisions requested
         self.late: Counter[str] = Counter()  # late deliveries and late cancellations
-        self.hours_to_close = Histogram(1.0, 24 * 200)
+        self.hours_to_close = Histogram(HOUR, 24 * 200, HOUR)
         self.paid_in = self.refunded = self.credited = self.revenue = zero
+        self.unfinished = 0  # orders alive when the run stopped (``alive_at_the_end``)
+        self.escrow_held = zero  # what escrow still held of them
 
     def placed_order(self, decision: Decision) -> None:
         self.placed += 1
+        self.placed_by_hour[(decision.order.terms.paid_at - self.start) // _HOUR] += 1
         self.paid_in += decision.order.ledger.paid
 
     def decision(self, decision: Decision) -> None:
@@ -105,4 +134,41 @@ class Tally:
     def ended_order(self, order: Order) -> None:
         self.ended[order.state.value] += 1
         self.revisions[min(order.revisions, 5)] += 1
-        self.hours_to_close.add((order.updated_at - order.terms.paid_at).total_seconds() / 3600)
+        self.ended_by_hour[(order.updated_at - self.start) // _HOUR] += 1
+        self.hours_to_close.add((order.updated_at - order.terms.paid_at) // MICROSECOND)
+
+    def alive_at_the_end(self, orders: Iterable[Order]) -> None:
+        """Count the orders still alive when the run stopped, and what escrow holds of them."""
+        for order in orders:
+            self.unfinished += 1
+            self.escrow_held += order.ledger.escrow
+
+    @property
+    def peak_alive_hourly(self) -> int:
+        """The most orders alive at the end of any hour since the start (placed in that hour or
+        before, not ended by its end); exact over merged shards, unlike a peak over instants."""
+        alive = peak = 0
+        for hour in sorted(self.placed_by_hour.keys() | self.ended_by_hour.keys()):
+            alive += self.placed_by_hour[hour] - self.ended_by_hour[hour]
+            peak = max(peak, alive)
+        return peak
+
+    def merge(self, other: Tally) -> None:
+        """Add ``other``'s totals (a shard of the same run) to these."""
+        assert other.start == self.start, "tallies of different runs"
+        self.placed += other.placed
+        for mine, theirs in zip(self._counters(), other._counters(), strict=True):
+            mine.update(theirs)
+        self.hours_to_close.merge(other.hours_to_close)
+        self.paid_in += other.paid_in
+        self.refunded += other.refunded
+        self.credited += other.credited
+        self.revenue += other.revenue
+        self.unfinished += other.unfinished
+        self.escrow_held += other.escrow_held
+
+    def _counters(self) -> tuple[Counter[Any], ...]:
+        return (
+            self.placed_by_hour, self.ended_by_hour, self.ended, self.events, self.actions, self.rejected,
+            self.fired, self.completed_by, self.canceled_by, self.disputes_by, self.revisions, self.late,
+        )  # fmt: skip
