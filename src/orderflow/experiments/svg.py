@@ -64,7 +64,10 @@ def intervals(title: str, rows: Sequence[Row], zero: bool = False, axis: str = "
     if zero:
         parts.append(f'<line x1="{x(0):.1f}" y1="26" x2="{x(0):.1f}" y2="{bottom}" class="zero"/>')
     if axis:
-        for tick, anchor in ((low, "start"), (0.0, "middle"), (high, "end")):
+        ticks = [(low, "start"), (high, "end")]
+        if min(abs(x(0.0) - x(low)), abs(x(high) - x(0.0))) > 50:  # 0 apart from both ends
+            ticks.append((0.0, "middle"))
+        for tick, anchor in ticks:
             parts.append(
                 f'<text x="{x(tick):.1f}" y="{bottom + 16}" text-anchor="{anchor}" class="tick">'
                 f"{tick:+.3g} {escape(axis)}</text>"
