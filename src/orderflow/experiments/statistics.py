@@ -2,12 +2,13 @@
 difference between two arms run under the same seeds (common random numbers).
 
 Theory. Each seed is one independent replication, so the values of a figure over the seeds are a
-sample; the interval is Student's t interval of its mean, ``mean ± t(0.975, n - 1) · s / √n`` for 95 %,
-with the quantile from SciPy (``scipy.special.stdtrit``). Two arms under the same seed share arrivals, parties and draws, so
-their values are correlated: the difference is taken seed by seed first and the interval is that
-of the differences' mean (the paired t interval), far narrower than two separate intervals. When
-nothing differs, every difference is exactly 0 and so is the interval. The functions take plain
-sequences of floats (one per seed), so they serve any caller that has per-seed figures.
+sample; the interval is Student's t interval of its mean, ``mean ± t(0.975, n - 1) · s / √n``
+for 95 %, with the quantile from SciPy (``scipy.special.stdtrit``). Two arms under the same seed
+share arrivals, parties and draws, so their values are correlated: the difference is taken seed
+by seed first and the interval is that of the differences' mean (the paired t interval), far
+narrower than two separate intervals. When nothing differs, every difference is exactly 0 and so
+is the interval. The functions take plain sequences of floats (one per seed), so they serve any
+caller that has per-seed figures.
 """
 
 from __future__ import annotations
