@@ -10,7 +10,8 @@ exact), histograms add bin by bin and keep an integer sum (time in microseconds,
 whose rounding would depend on the order of the additions). The shards of a run (``shards``)
 thus add up to the same bytes as the run made in one piece. The most orders alive at once is
 not mergeable (the shards' peaks fall at different instants), so the tally counts orders placed
-and ended per hour instead; the most alive at the end of an hour is read from their running sums.
+less orders ended per hour instead (``Hourly``); the most alive at the end of an hour is the
+largest of their running sums.
 """
 
 from __future__ import annotations
@@ -29,6 +30,32 @@ from ..domain.order import Order
 #: One microsecond and one hour, the units of the time histogram.
 MICROSECOND, HOUR = timedelta(microseconds=1), 3_600_000_000
 _HOUR = timedelta(hours=1)
+
+
+class Hourly:
+    """A whole number per hour from ``first`` on, in a list (8 bytes an hour: a million orders
+    over 2,000 days hold 48,000 hours in under half a MiB), merged hour by hour."""
+
+    __slots__ = ("counts", "first")
+
+    def __init__(self) -> None:
+        self.first = 0
+        self.counts: list[int] = []
+
+    def add(self, hour: int, value: int) -> None:
+        index = hour - self.first
+        if index < 0:  # an hour before the first (arrivals from a file may come before the start)
+            self.counts[:0] = [0] * -index
+            self.first, index = hour, 0
+        elif index >= len(self.counts):
+            self.counts.extend([0] * (index + 1 - len(self.counts)))
+        self.counts[index] += value
+
+    def merge(self, other: Hourly) -> None:
+        """Add ``other``'s values to these, hour by hour."""
+        for offset, value in enumerate(other.counts):
+            if value:
+                self.add(other.first + offset, value)
 
 
 class Histogram:
@@ -108,10 +135,9 @@ class Tally:
     """Everything the report needs, counted as the simulation goes."""
 
     def __init__(self, zero: Decimal, start: datetime) -> None:
-        self.start = start  # hour 0 of ``placed_by_hour`` and ``ended_by_hour``
+        self.start = start  # hour 0 of ``alive_change``
         self.placed = 0
-        self.placed_by_hour: Counter[int] = Counter()  # orders placed, by hour since the start
-        self.ended_by_hour: Counter[int] = Counter()  # orders ended, by hour since the start
+        self.alive_change = Hourly()  # orders placed less orders ended, by hour since the start
         self.ended: Counter[str] = Counter()  # by final state
         self.event_kinds: Counter[type[ev.Event]] = Counter()  # by class (``events``: by name)
         self.actions: Counter[str] = Counter()  # carried out, by key (actors.py)
@@ -151,7 +177,7 @@ class Tally:
 
     def placed_order(self, decision: Decision) -> None:
         self.placed += 1
-        self.placed_by_hour[(decision.order.terms.paid_at - self.start) // _HOUR] += 1
+        self.alive_change.add((decision.order.terms.paid_at - self.start) // _HOUR, 1)
         self.paid_at_placement += decision.order.ledger.paid
 
     def decision(self, decision: Decision) -> None:
@@ -175,7 +201,7 @@ class Tally:
     def ended_order(self, order: Order) -> None:
         self.ended[order.state.value] += 1
         self.revisions[min(order.revisions, 5)] += 1
-        self.ended_by_hour[(order.updated_at - self.start) // _HOUR] += 1
+        self.alive_change.add((order.updated_at - self.start) // _HOUR, -1)
         self.hours_to_close.add((order.updated_at - order.terms.paid_at) // MICROSECOND)
 
     def alive_at_the_end(self, orders: Iterable[Order]) -> None:
@@ -189,8 +215,8 @@ class Tally:
         """The most orders alive at the end of any hour since the start (placed in that hour or
         before, not ended by its end); exact over merged shards, unlike a peak over instants."""
         alive = peak = 0
-        for hour in sorted(self.placed_by_hour.keys() | self.ended_by_hour.keys()):
-            alive += self.placed_by_hour[hour] - self.ended_by_hour[hour]
+        for change in self.alive_change.counts:
+            alive += change
             peak = max(peak, alive)
         return peak
 
@@ -201,6 +227,7 @@ class Tally:
         for mine, theirs in zip(self._counters(), other._counters(), strict=True):
             mine.update(theirs)
         self.hours_to_close.merge(other.hours_to_close)
+        self.alive_change.merge(other.alive_change)
         self.paid_at_placement += other.paid_at_placement
         for kind in _MONEY:
             self.moved[kind] += other.moved[kind]
@@ -209,7 +236,6 @@ class Tally:
 
     def _counters(self) -> tuple[Counter[Any], ...]:
         return (
-            self.placed_by_hour, self.ended_by_hour, self.ended, self.event_kinds, self.actions,
-            self.rejected, self.fired, self.completed_by, self.canceled_by, self.disputes_by,
-            self.revisions, self.late,
+            self.ended, self.event_kinds, self.actions, self.rejected, self.fired, self.completed_by,
+            self.canceled_by, self.disputes_by, self.revisions, self.late,
         )  # fmt: skip
