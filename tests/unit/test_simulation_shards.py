@@ -23,7 +23,7 @@ from orderflow.simulation.shards import (
     shards_of,
     simulate_all,
 )
-from orderflow.simulation.tally import HOUR, Histogram
+from orderflow.simulation.tally import HOUR, Histogram, Hourly
 
 
 class InProcess(SerialExecutor):
@@ -168,3 +168,14 @@ def test_compared_policies_still_share_arrivals_and_draws_when_cut() -> None:
 def test_arrivals_are_the_same_in_every_shard() -> None:
     market = Market(orders=50)
     assert list(poisson_arrivals(market, 3)) == list(poisson_arrivals(market, 3))
+
+
+def test_hourly_changes_merge_exactly_before_and_after_the_first_hour() -> None:
+    whole, first, second = Hourly(), Hourly(), Hourly()
+    changes = [(3, 1), (0, 1), (-2, 1), (5, -1), (3, -1), (40, 1)]
+    for number, (hour, value) in enumerate(changes):
+        whole.add(hour, value)
+        (first if number % 2 else second).add(hour, value)
+    first.merge(second)
+    assert (first.first, first.counts) == (whole.first, whole.counts) == (-2, whole.counts)
+    assert sum(whole.counts) == 2

@@ -56,7 +56,7 @@ def write_charts(reports: Sequence[Report], titles: Sequence[str], directory: Pa
     written.append(_save(figure, directory / "money.png"))
     figure, axes = pyplot.subplots(figsize=(8, 4.5))
     for data, name in zip(reports, titles, strict=True):
-        days = data["ended_by_hours_to_close"][:30]
+        days = data["ended_by_days_to_close"][:30]
         axes.step(range(len(days)), days, where="post", label=name)
     axes.set_xlabel("days from payment to the end (first 30)")
     axes.set_ylabel("orders ended")

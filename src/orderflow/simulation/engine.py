@@ -1,16 +1,16 @@
 """The discrete-event loop: a heap of instants on a virtual clock, driving the real core.
 
-Theory of operation. The heap holds ``(instant, sequence, item)``: the next arrival, and one
-entry per live order, at the earlier of its next deadline (``next_due``) and the action its
-parties planned (``actors``); ``next_due`` is asked only when the core's cheap test cannot rule
-out a deadline by the planned instant (mostly it can: the plan comes first). Only an order's own
-entry ever changes it, so an entry is never stale. Waking an order either ``advance``s it to its
-deadline or ``decide``s the planned command; a command the core rejects (the typed errors) is
-dropped and the parties plan again without it. A terminal order is counted and forgotten at
-once: memory follows the orders alive, and the totals are counters (``tally``), kept again per
-seller and buyer segment when segments are set (each live order holds its segments'). Nothing sleeps
-and no wall clock is read; every draw comes from seeded generators, so a run is a pure function
-of its ``Setup``.
+Theory of operation. Arrivals come in time order and wait outside the heap, one at a time; the
+heap holds ``(instant, sequence, live)``: one entry per live order, at the earlier of its next
+deadline (``next_due``) and the action its parties planned (``actors``); ``next_due`` is asked
+only when the core's cheap test cannot rule out a deadline by the planned instant (mostly it
+can: the plan comes first). Only an order's own entry ever changes it, so an entry is never
+stale. Waking an order either ``advance``s it to its deadline or ``decide``s the planned
+command; a command the core rejects (the typed errors) is dropped and the parties plan again
+without it. A terminal order is counted and forgotten at once: memory follows the orders alive,
+and the totals are counters (``tally``), kept again per seller and buyer segment when segments
+are set (each live order holds its segments'). Nothing sleeps and no wall clock is read; every
+draw comes from seeded generators, so a run is a pure function of its ``Setup``.
 
 An engine may run one shard of a run (``shards``): it reads every arrival, numbers each by its
 place in the arrivals (the seed of the order's draws and its id), and places only the orders of
@@ -117,7 +117,7 @@ class Engine:
         }
         self.stats = SellerStats(setup.policy)
         self.live: dict[int, Live] = {}
-        self.heap: list[tuple[datetime, int, Live | tuple[int, Arrival]]] = []
+        self.heap: list[tuple[datetime, int, Live]] = []  # live orders by the instant they wake
         self.sequence = itertools.count()
         self._cent = Decimal(1).scaleb(-minor_units(market.currency))
         self._prices_made: dict[Decimal, Prices] = {}
@@ -134,17 +134,23 @@ class Engine:
 
     def run(self) -> Run:
         horizon, heap, pop = self.setup.horizon, self.heap, heapq.heappop
-        wake, place, next_arrival = self._wake, self._place, self._next_arrival  # bound once: hot loop
+        wake, place = self._wake, self._place  # bound once: hot loop
         arrivals = self.arrivals()
-        next_arrival(arrivals)
+        upcoming = next(arrivals, None)  # arrivals come in time order: they wait outside the heap
         clock = self.setup.market.start
-        while heap and (horizon is None or heap[0][0] <= horizon):
-            clock, _, item = pop(heap)
-            if isinstance(item, Live):
-                wake(item)
+        while True:
+            if upcoming is not None and (not heap or upcoming[1].at < heap[0][0]):
+                if horizon is not None and upcoming[1].at > horizon:
+                    upcoming = None  # no more arrivals; orders alive go on to the horizon
+                    continue
+                clock = upcoming[1].at
+                place(upcoming)
+                upcoming = next(arrivals, None)
+            elif heap and (horizon is None or heap[0][0] <= horizon):
+                clock, _, live = pop(heap)
+                wake(live)
             else:
-                place(item)
-                next_arrival(arrivals)
+                break
         if horizon is not None:
             clock = horizon
         if self.progress is not None and self.tally.placed % 1000:
@@ -154,11 +160,6 @@ class Engine:
         for segment in self.segments.values():
             segment.alive_at_the_end(live.order for live in unfinished if segment in live.tallies)
         return Run(self.setup, self.tally, unfinished, self.population, self.stats, clock, self.segments)
-
-    def _next_arrival(self, arrivals: Iterator[tuple[int, Arrival]]) -> None:
-        numbered = next(arrivals, None)
-        if numbered is not None:
-            heapq.heappush(self.heap, (numbered[1].at, next(self.sequence), numbered))
 
     def _prices(self, price: Decimal) -> Prices:
         """The price, an option (a third of it, one more day), a tip (a tenth) and the platform's

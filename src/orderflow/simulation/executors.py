@@ -26,15 +26,16 @@ are cancelled. Errors travel as (class, args, attributes) and are rebuilt withou
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-if TYPE_CHECKING:  # only for the type checker: distributed is imported in DaskExecutor alone
+if TYPE_CHECKING:  # for the type checker only: each is imported where it is used (start-up time)
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
+
     from distributed import Client, LocalCluster
 
 from ..domain.errors import InvalidArgument
@@ -154,8 +155,10 @@ class SerialExecutor(_Closing):
             yield index, function(item)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> BaseContext:
     """forkserver where the platform has it (Linux, macOS), else spawn: never fork."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
@@ -168,6 +171,8 @@ class ProcessExecutor(_Closing):
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
         pool, limit = self._pool, self.workers * IN_FLIGHT_PER_WORKER

@@ -130,7 +130,7 @@ def report(run: Run, segment: str | None = None) -> Report:
             **{f"p{q}": hours.percentile(q / 100) for q in (50, 90, 99)},
             "mean": hours.mean,
         },
-        "ended_by_hours_to_close": _by_day(hours.counts),
+        "ended_by_days_to_close": _by_day(hours.counts),
         "rates": {
             "cancellation_percent": _percent(tally.ended["canceled"], ended),
             "dispute_percent": _percent(tally.events["DisputeOpened"], tally.placed),
