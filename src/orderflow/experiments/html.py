@@ -148,8 +148,9 @@ def _table(results: Results, segment: str | None) -> str:
             body.append(f"<tr>{''.join(cells)}</tr>")
     title = "All orders" if segment is None else f"Segment {segment}"
     return (
-        f'<h3>{escape(title)}</h3><table class="figures" data-segment="{escape(segment or "")}">'
-        f"<thead><tr><th>figure</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f'<h3>{escape(title)}</h3><div class="scroll">'
+        f'<table class="figures" data-segment="{escape(segment or "")}">'
+        f"<thead><tr><th>figure</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
