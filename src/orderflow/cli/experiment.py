@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..domain.errors import OrderflowError
+from .status import UsageError, say
 
 EXAMPLES = """\
 examples:
@@ -66,10 +66,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command.set_defaults(run=_command)
 
 
-class UsageError(Exception):
-    """A bad command line or output path: one line on stderr, exit status 2."""
-
-
 def _experiment(arguments: argparse.Namespace) -> Any:
     from ..experiments import arms
 
@@ -114,31 +110,34 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[Any], None] | None]:
 
 
 def _command(arguments: argparse.Namespace) -> int:
+    """Check every input, run, make every output in memory, then write the files (``status.run``
+    turns a bad input into exit 2 and one line)."""
+    experiment = _experiment(arguments)
+    _check_outputs(arguments)
     try:
-        experiment = _experiment(arguments)
-        _check_outputs(arguments)
         from ..experiments import outputs, running
         from ..experiments.html import page
-        from ..simulation.executors import make_executor
+    except ImportError as error:  # the experiments extra (SciPy) is missing
+        raise UsageError(f"{error}: pip install 'orderflow[experiments]'") from None
+    from ..simulation.executors import make_executor
 
-        executor = make_executor(arguments.workers or (None if arguments.dask else 1), arguments.dask)
-        total = len(experiment.arms) * len(experiment.seeds)
-        with _progress(total, sys.stderr.isatty() and not arguments.json) as progress:
-            results = running.run(experiment, executor, progress)
-        printed = outputs.json_text(results) if arguments.json else outputs.text(results)
-        html = page(results) if arguments.html is not None else None
-        if arguments.csv is not None:
+    executor = make_executor(arguments.workers or (None if arguments.dask else 1), arguments.dask)
+    total = len(experiment.arms) * len(experiment.seeds)
+    with _progress(total, sys.stderr.isatty() and not arguments.json) as progress:
+        results = running.run(experiment, executor, progress)
+    printed = outputs.json_text(results) if arguments.json else outputs.text(results)
+    html = page(results) if arguments.html is not None else None
+    if html is not None:
+        outputs.write_file(arguments.html, html)
+    if arguments.csv is not None:
+        try:
             outputs.write_tables(results, arguments.csv)
-        if html is not None:
-            outputs.write_file(arguments.html, html)
-    except (UsageError, OrderflowError, ImportError) as error:
-        print(f"orderflow experiment: error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"orderflow experiment: error: {error.filename}: {error.strerror}", file=sys.stderr)
-        return 2
+        except BaseException:  # all or nothing: no page without its tables
+            if html is not None:
+                arguments.html.unlink(missing_ok=True)
+            raise
     print(printed)
     broken = sorted({f"{c.arm} (seed {c.seed})" for c in results.cells if c.figures.get("money.discrepancy")})
     if broken:
-        print(f"orderflow experiment: money was not conserved in {', '.join(broken)}", file=sys.stderr)
+        say(f"orderflow experiment: money was not conserved in {', '.join(broken)}")
     return 1 if broken else 0
