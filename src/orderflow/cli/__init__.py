@@ -22,7 +22,8 @@ from .status import EXIT_INTERNAL, EXIT_USAGE, Parser, UsageError, read_input, r
 
 __all__ = ["EXIT_INTERNAL", "EXIT_USAGE", "UsageError", "main", "parser", "read_input"]
 
-#: The subcommands' modules, in the order ``--help`` lists them.
+#: The subcommands' modules, in the order ``--help`` lists them. Each is imported only when its
+#: parser is needed, so ``orderflow simulate --json`` does not import the scenario runner (start-up).
 SUBCOMMANDS = ("simulate", "experiment", "demo", "scenario", "explain", "diagram")
 
 
