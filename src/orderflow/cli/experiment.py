@@ -30,6 +30,10 @@ exit status: 0 done; 1 money was not conserved in some cell (a bug); 2 bad input
 """
 
 
+#: The most worker processes ``--workers`` may ask for (as ``simulate``'s).
+MAX_WORKERS = 1024
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``experiment`` to the command line."""
     command = subparsers.add_parser(
@@ -81,8 +85,8 @@ def _experiment(arguments: argparse.Namespace) -> Any:
 
 
 def _check_outputs(arguments: argparse.Namespace) -> None:
-    if arguments.workers is not None and arguments.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    if arguments.workers is not None and not 1 <= arguments.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS}, not {arguments.workers}")
     if arguments.csv is not None:
         directory: Path = arguments.csv
         if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
