@@ -16,7 +16,9 @@ SMALL = ["simulate", "--orders", "300", "--seed", "4"]
 
 def _row(out: str, label: str) -> str:
     """The value of the table's first row named ``label`` (columns are padded to the widest label)."""
-    return next(line[len(label) + 2 :].strip() for line in out.splitlines() if line.startswith(f"  {label}  "))
+    return next(
+        line[len(label) + 2 :].strip() for line in out.splitlines() if line.startswith(f"  {label}  ")
+    )
 
 
 def _json(capsys: pytest.CaptureFixture[str], *options: str) -> Any:
