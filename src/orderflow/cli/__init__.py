@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import demo, diagram, explain, scenario, simulate
+from . import demo, diagram, explain, page, scenario, simulate
 
-SUBCOMMANDS = (simulate, demo, scenario, explain, diagram)
+SUBCOMMANDS = (simulate, demo, scenario, explain, page, diagram)
 
 
 def parser() -> argparse.ArgumentParser:
