@@ -207,3 +207,11 @@ def test_a_passed_deadline_and_lateness_are_said() -> None:
     later = order.delivery_due + timedelta(hours=1)
     text = guidance(order, Role.BUYER, later).text()
     assert "The order is late: its delivery deadline has passed." in text
+
+
+def test_the_python_example_of_docs_guidance_runs() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "guidance.md").read_text(encoding="utf-8")
+    (example,) = [block.split("```")[0] for block in doc.split("```python\n")[1:]]
+    exec(compile(example, "docs/guidance.md", "exec"), {"print": lambda *_: None})
