@@ -102,3 +102,21 @@ def test_policy_equality_and_hash_still_compare_every_field() -> None:
     assert attrs.evolve(COMEUP) == COMEUP
     assert hash(attrs.evolve(COMEUP)) == hash(COMEUP)
     assert len({COMEUP, capped, attrs.evolve(capped)}) == 2
+
+
+def test_the_test_summary_says_why_tests_were_skipped() -> None:
+    import os
+    from pathlib import Path
+
+    root = Path(__file__).parents[2]
+    environment = {k: v for k, v in os.environ.items() if k != "ORDERFLOW_PG_DSN"}
+    found = subprocess.run(
+        [sys.executable, "-m", "pytest", "tests/contract/test_postgres.py", "-p", "no:cacheprovider"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "why tests were skipped" in found.stdout
+    assert " skipped: no PostgreSQL server: set ORDERFLOW_PG_DSN" in found.stdout
