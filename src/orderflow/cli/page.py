@@ -8,7 +8,6 @@ The order comes from a scenario file (replayed) or from a SQLite database writte
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -99,6 +98,8 @@ def _events(arguments: argparse.Namespace) -> Sequence[Event]:
 
 def _stored(path: Path, order_id: str) -> list[Event]:
     """The order's events, read from a SQLiteStorage database (which must exist: never created here)."""
+    import sqlite3
+
     from ..adapters.sqlite import SQLiteStorage
 
     if not path.is_file():
