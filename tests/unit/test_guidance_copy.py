@@ -215,3 +215,12 @@ def test_the_python_example_of_docs_guidance_runs() -> None:
     doc = (Path(__file__).parents[2] / "docs" / "guidance.md").read_text(encoding="utf-8")
     (example,) = [block.split("```")[0] for block in doc.split("```python\n")[1:]]
     exec(compile(example, "docs/guidance.md", "exec"), {"print": lambda *_: None})
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_seed_pages_of_docs_guidance_are_current(lang: str) -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "guidance.md").read_text(encoding="utf-8")
+    block = doc.split(f"```text lang={lang}\n")[1].split("```")[0]
+    assert block == seed_guidance(lang).text() + "\n", "docs/guidance.md: paste the new output"
