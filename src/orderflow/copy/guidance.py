@@ -171,38 +171,53 @@ class _Writer:
         ]
         if order.is_late(e.now) and not order.is_terminal:
             items.append(Item("situation", w(m.LATE)))
+        if order.is_terminal:
+            items += self._paid_out()
         if order.ledger.escrow and not order.is_terminal:
             items.append(
                 Item("situation", w(m.HELD, amount=w.money(Money(order.ledger.escrow, order.currency))))
             )
         return Section("happened", w(m.HAPPENED), None, tuple(items))
 
+    def _paid_out(self) -> list[Item]:
+        """Where an ended order's money went, for the reader: the seller's pay, the buyer's refund."""
+        ledger, w, party = self.e.order.ledger, self.w, self.party
+        found = []
+        for role, amount in ((Role.SELLER, ledger.seller_credited), (Role.BUYER, ledger.refunded)):
+            if amount:
+                said = m.PAID_OUT[role, role is self.e.role]
+                found.append(
+                    Item("situation", w(said, amount=w.money(Money(amount, ledger.currency)), **party))
+                )
+        return found
+
     def _main(self, role: Role) -> tuple[Move, ...]:
         return tuple(move for move in self.e.moves[role] if move.action not in m.ARRANGEMENTS)
 
     def _theirs(self) -> Section | None:
-        moves, w = self._main(self.other), self.w
-        if self.e.order.is_terminal and not moves:
-            return None
-        items = tuple(self._choice(move) for move in moves)
-        intro = self._intro(moves, m.THEY_DECIDE, m.THEY_MAY) if moves else w(m.NOTHING_TO_DO)
-        return Section("theirs", w(m.THEIRS, **self.party), intro, items)
+        return self._choices(self.other, "theirs", self.w(m.THEIRS, **self.party))
 
     def _yours(self) -> Section | None:
-        moves, w = self._main(self.e.role), self.w
+        return self._choices(self.e.role, "yours", self.w(m.YOURS))
+
+    def _choices(self, role: Role, kind: str, heading: str) -> Section | None:
+        """``role``'s main choices; when they all end at a deadline that waits for ``role``'s
+        decision, the opening sentence says how long ``role`` has, else each choice says until when."""
+        moves, w, mine = self._main(role), self.w, role is self.e.role
         if self.e.order.is_terminal and not moves:
             return None
-        items = tuple(self._choice(move) for move in moves)
-        intro = self._intro(moves, m.YOU_DECIDE, m.YOU_MAY) if moves else w(m.NOTHING_TO_DO)
-        return Section("yours", w(m.YOURS), intro, items)
-
-    def _intro(self, moves: tuple[Move, ...], timed: tuple[str, str], untimed: tuple[str, str]) -> str:
-        deadlines = {move.deadline.at for move in moves if move.deadline is not None}
-        if len(deadlines) == 1 and all(move.deadline is not None for move in moves):
-            (at,) = deadlines
-            span = self.w.span(at - self.e.now)
-            return self.w.plural(timed, len(moves), span=span, date=self.w.when(at), **self.party)
-        return self.w.plural(untimed, len(moves), **self.party)
+        if not moves:
+            return Section(kind, heading, w(m.NOTHING_TO_DO), ())
+        timed, untimed = (m.YOU_DECIDE, m.YOU_MAY) if mine else (m.THEY_DECIDE, m.THEY_MAY)
+        deadlines = {(move.deadline.name, move.deadline.at) for move in moves if move.deadline is not None}
+        decides = len(deadlines) == 1 and all(move.deadline is not None for move in moves)
+        (name, at), *_ = deadlines if decides else {("", self.e.now)}
+        if decides and m.DECIDES.get(name.partition(":")[0]) is role:
+            span = w.span(at - self.e.now)
+            intro = w.plural(timed, len(moves), span=span, date=w.when(at), **self.party)
+            return Section(kind, heading, intro, tuple(self._choice(move) for move in moves))
+        intro = w.plural(untimed, len(moves), **self.party)
+        return Section(kind, heading, intro, tuple(self._choice(move, dated=True) for move in moves))
 
     def _arranged(self) -> Section | None:
         moves = [
@@ -213,9 +228,8 @@ class _Writer:
         ]
         if not moves:
             return None
-        return Section(
-            "arranged", self.w(m.ARRANGED), None, tuple(self._choice(move, "arrangement") for move in moves)
-        )
+        items = tuple(self._choice(move, "arrangement", dated=True) for move in moves)
+        return Section("arranged", self.w(m.ARRANGED), None, items)
 
     def _nobody(self) -> Section | None:
         e, w = self.e, self.w
@@ -232,19 +246,31 @@ class _Writer:
     def _advice(self) -> Section | None:
         e, w = self.e, self.w
         items = []
-        if self._main(self.other) and all(move.action == "cancel" for move in self._main(e.role)):
+        waiting = all(move.action == "cancel" for move in self._main(e.role))
+        if waiting and self._main(self.other) and self._awaited() is self.other:
             items.append(Item("advice", w(m.WAIT, **self.party)))
         items += [Item("advice", w(text)) for text in advice(e.order.policy.name, e.order.state, e.role)]
         return Section("advice", w(m.ADVICE), None, tuple(items)) if items else None
 
+    def _awaited(self) -> Role | None:
+        """The party whose decision the running choices' deadline waits for, if one."""
+        names = {
+            move.deadline.name.partition(":")[0]
+            for moves in self.e.moves.values()
+            for move in moves
+            if move.deadline is not None
+        }
+        owners = {m.DECIDES.get(name) for name in names} - {None}
+        return owners.pop() if len(owners) == 1 else None
+
     # Items -------------------------------------------------------------------------------------
 
-    def _choice(self, move: Move, kind: str = "choice") -> Item:
+    def _choice(self, move: Move, kind: str = "choice", dated: bool = False) -> Item:
         e, w = self.e, self.w
         mine = move.role is e.role
         text = w((m.ACTION_YOU if mine else m.ACTION_THEY)[move.action], **self.party)
         details = [] if move.result is None else list(self._result(move.result))
-        if move.deadline is not None and kind == "arrangement":
+        if move.deadline is not None and dated:
             details.insert(
                 0, w(m.UNTIL, date=w.when(move.deadline.at), span=w.span(move.deadline.at - e.now))
             )
@@ -281,7 +307,7 @@ class _Writer:
         kind = c.kind
         if kind == "refund" and c.amount is not None and c.amount.money == _escrow(e.order):
             kind = "refund_in_full"
-        mine = c.party is e.role
+        mine = (c.party or _AUDIENCE.get(c.kind)) is e.role
         table = m.EFFECT_YOU if mine else m.EFFECT_THEY
         if kind not in table:
             return None
@@ -297,6 +323,9 @@ class _Writer:
             return self.w(m.CHOSEN_AMOUNT)
         return self.w.money(c.amount.money)
 
+
+#: Whom an effect without a party concerns: the review window is the buyer's (R-END-1).
+_AUDIENCE = {"review_window": Role.BUYER}
 
 #: ``explain``'s labels of the rates a ``SellerStatistics`` hurts, by its field name.
 _HURT_LABELS = {"completed": "completion rate", "on_time": "on-time rate", "accepted": "acceptance rate"}

@@ -161,6 +161,24 @@ DEADLINE: Mapping[str, str] = {
     "review_window": N_("the time to leave a review"),
 }
 
+#: Whose decision each deadline waits for (the others, expiry included, wait for nobody).
+DECIDES: Mapping[str, Role] = {
+    "acceptance": Role.SELLER,
+    "seller_answer": Role.SELLER,
+    "delivery": Role.SELLER,
+    "review_decision": Role.BUYER,
+    "buyer_decision": Role.BUYER,
+    "offer": Role.BUYER,
+}
+
+#: Where an ended order's money went, by (whose money, said to that party).
+PAID_OUT: Mapping[tuple[Role, bool], str] = {
+    (Role.SELLER, True): N_("You were paid {amount}."),
+    (Role.SELLER, False): N_("{Party} was paid {amount}."),
+    (Role.BUYER, True): N_("You were refunded {amount}."),
+    (Role.BUYER, False): N_("{Party} was refunded {amount}."),
+}
+
 #: Each effect, for the party it concerns (``YOU``) and for the other one (``THEY``).
 EFFECT_YOU: Mapping[str, str] = {
     "wallet_credit": N_("You are paid: {amount} goes to your wallet."),
@@ -203,12 +221,12 @@ THEY_DECIDE = NP_(
 )
 THEY_MAY = NP_("{Party} now has {n} possibility:", "{Party} now has {n} possibilities:")
 YOU_DECIDE = NP_(
-    "You have {n} possibility, until {date} ({span} left):",
-    "You have {n} possibilities, until {date} ({span} left):",
+    "You have {n} possibility and {span} to make a decision, until {date}:",
+    "You have {n} possibilities and {span} to make a decision, until {date}:",
 )
 YOU_MAY = NP_("You have {n} possibility:", "You have {n} possibilities:")
 NOTHING_TO_DO = N_("Nothing for now.")
 UNTIL = N_("Until {date} ({span} left).")
 BY_ITSELF = N_("If nobody acts by {date} ({span} from now), {deadline} ends:")
-NOTHING_BY_ITSELF = N_("Nothing happens by itself any more.")
+NOTHING_BY_ITSELF = N_("Nothing happens by itself until the platform acts.")
 WAIT = N_("Wait until {party} makes a decision.")
