@@ -324,7 +324,7 @@ class _Writer:
         return self.w.money(c.amount.money)
 
 
-#: Whom an effect without a party concerns: the review window is the buyer's (R-END-1).
+#: Whom an effect without a party concerns: only the buyer reviews an order.
 _AUDIENCE = {"review_window": Role.BUYER}
 
 #: ``explain``'s labels of the rates a ``SellerStatistics`` hurts, by its field name.
