@@ -224,3 +224,34 @@ def test_the_seed_pages_of_docs_guidance_are_current(lang: str) -> None:
     doc = (Path(__file__).parents[2] / "docs" / "guidance.md").read_text(encoding="utf-8")
     block = doc.split(f"```text lang={lang}\n")[1].split("```")[0]
     assert block == seed_guidance(lang).text() + "\n", "docs/guidance.md: paste the new output"
+
+
+@pytest.mark.parametrize(
+    ("lang", "money", "when", "spans"),
+    [
+        ("en", "€57.50", "January 13, 2026 at 11:00 AM (UTC)", ("1 day", "2 days 3 hours", "0 minutes")),
+        ("fr", "57,50 €", "13 janvier 2026 à 11:00 (UTC)", ("1 jour", "2 jours 3 heures", "0 minute")),
+    ],
+)
+def test_words_format_amounts_dates_and_spans_per_locale(
+    lang: str, money: str, when: str, spans: tuple[str, str, str]
+) -> None:
+    from orderflow import Money
+    from orderflow.copy import Words
+
+    words = Words(lang)
+    assert _fold(words.money(Money("57.50", "EUR"))) == money
+    assert _fold(words.when(at("2026-01-13T11:00"))) == when
+    found = tuple(
+        words.span(t) for t in (timedelta(days=1), timedelta(days=2, hours=3, minutes=5), timedelta())
+    )
+    assert found == spans  # the two largest units only
+
+
+def test_a_zone_shows_local_times_with_its_name() -> None:
+    from zoneinfo import ZoneInfo
+
+    from orderflow.copy import Words
+
+    paris = Words("fr", ZoneInfo("Europe/Paris"))
+    assert _fold(paris.when(at("2026-01-13T11:00"))) == "13 janvier 2026 à 12:00 (CET)"
