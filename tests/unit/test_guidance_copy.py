@@ -7,11 +7,14 @@ import gettext
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orderflow import InvalidArgument, InvalidTime, Role, State
 from orderflow.copy import Guidance, guidance, languages
 from orderflow.copy import catalog as catalog_module
 from orderflow.explain import representative
+from orderflow.testing.strategies import Life, lives
 
 from support import at
 
@@ -255,3 +258,41 @@ def test_a_zone_shows_local_times_with_its_name() -> None:
 
     paris = Words("fr", ZoneInfo("Europe/Paris"))
     assert _fold(paris.when(at("2026-01-13T11:00"))) == "13 janvier 2026 à 12:00 (CET)"
+
+
+def test_there_is_a_template_per_state_action_deadline_and_event() -> None:
+    """One message per state (for each party), per action a buyer or seller may take (said to them
+    and about them), per deadline and per event: a graph row or an event added to the model
+    without its words fails here, not in front of a user."""
+    from orderflow import ROUTES, Deadline
+    from orderflow.copy import messages as m
+    from orderflow.copy import page_words as p
+    from orderflow.domain import events as ev
+
+    parties = (Role.BUYER, Role.SELLER)
+    assert {(s, r) for s in State for r in parties} <= set(m.SITUATION)
+    assert set(State) <= set(m.STATE_NAME) & set(m.REACHES)
+    actions = {route.trigger for route in ROUTES if route.actors & set(parties)}
+    assert actions <= set(m.ACTION_YOU) & set(m.ACTION_THEY)
+    assert {d.value for d in Deadline} <= set(m.DEADLINE)
+    concrete = {c for c in vars(ev).values() if isinstance(c, type) and issubclass(c, ev.Event)}
+    assert {c for c in concrete if c is not ev.Event and not c.__name__.startswith("_")} <= set(p.EVENT)
+
+
+@settings(max_examples=30)
+@given(
+    life=lives(max_steps=8),
+    role=st.sampled_from([Role.BUYER, Role.SELLER]),
+    lang=st.sampled_from(["en", "fr"]),
+)
+def test_guidance_offers_exactly_the_models_choices_on_any_life(life: Life, role: Role, lang: str) -> None:
+    from orderflow import available_actions
+
+    order = life.play()[-1].order
+    now = order.updated_at + timedelta(hours=1)
+    found = guidance(order, role, now, lang)
+    offered = {(i.actor, i.action) for s in found.sections for i in s.items if i.action is not None}
+    expected = {(r, c.action) for r in (Role.BUYER, Role.SELLER) for c in available_actions(order, r, now)}
+    assert offered == expected
+    assert found.text()
+    assert found.markdown()
