@@ -296,3 +296,17 @@ def test_guidance_offers_exactly_the_models_choices_on_any_life(life: Life, role
     assert offered == expected
     assert found.text()
     assert found.markdown()
+
+
+def test_babel_is_imported_only_when_something_is_formatted() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, orderflow, orderflow.cli, orderflow.copy, orderflow.copy.page\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'babel'], 'babel imported'\n"
+        "from orderflow import Money\n"
+        "orderflow.copy.Words('fr').money(Money('1.00', 'EUR'))\n"
+        "assert 'babel.numbers' in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
