@@ -374,3 +374,8 @@ def test_explain_for_users_refuses_in_one_line(
     assert status == 2
     assert err.count("\n") == 1
     assert message in err
+
+
+def test_lang_is_for_the_user_audience(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "delivered", "--as", "buyer", "--lang", "fr"]) == 2
+    assert capsys.readouterr().err == "orderflow explain: error: --lang and --markdown are for --audience user\n"

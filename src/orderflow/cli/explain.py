@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default="developer",
         help="developer (default): rule ids and route names; user: plain words for the buyer or seller",
     )
-    command.add_argument("--lang", default="en", help="with --audience user: en (default) or fr")
+    command.add_argument("--lang", help="with --audience user: en (default) or fr")
     command.add_argument("--markdown", action="store_true", help="with --audience user: print Markdown")
     command.set_defaults(run=_command)
 
@@ -75,6 +75,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _command(arguments: argparse.Namespace) -> int:
     if arguments.audience == "user":
         return _for_users(arguments)
+    if arguments.lang is not None or arguments.markdown:
+        print("orderflow explain: error: --lang and --markdown are for --audience user", file=sys.stderr)
+        return 2
     try:
         order, now = _order(arguments)
         explanation = explain(order, Role(arguments.role), now)
@@ -95,7 +98,7 @@ def _for_users(arguments: argparse.Namespace) -> int:
         from ..copy import guidance  # Babel and the catalogs, only for this audience
 
         order, now = _order(arguments)
-        found = guidance(order, arguments.role, now, arguments.lang)
+        found = guidance(order, arguments.role, now, arguments.lang or "en")
     except (UsageError, OrderflowError, OSError, ImportError) as error:
         message = f"{error.filename}: {error.strerror}" if isinstance(error, OSError) else error
         print(f"orderflow explain: error: {message}", file=sys.stderr)
