@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "per file and a summary, all in one process.\n\n"
         "examples:\n  orderflow scenario run story.json\n"
         "  orderflow scenario run story.json --json\n"
-        "  orderflow scenario run tests/scenarios/ examples/seed-revision-refused.json\n\n" + EXAMPLE,
+        "  orderflow scenario run examples/ tests/scenarios/r-*.json\n\n" + EXAMPLE,
         formatter_class=formatter,
     )
     runner.add_argument(
