@@ -378,4 +378,5 @@ def test_explain_for_users_refuses_in_one_line(
 
 def test_lang_is_for_the_user_audience(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "delivered", "--as", "buyer", "--lang", "fr"]) == 2
-    assert capsys.readouterr().err == "orderflow explain: error: --lang and --markdown are for --audience user\n"
+    expected = "orderflow explain: error: --lang and --markdown are for --audience user\n"
+    assert capsys.readouterr().err == expected
