@@ -310,3 +310,22 @@ def test_babel_is_imported_only_when_something_is_formatted() -> None:
         "assert 'babel.numbers' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_reminder_comes_before_the_deadline_that_ends() -> None:
+    import attrs
+
+    from orderflow import COMEUP, Deadline, Reminder
+
+    policy = attrs.evolve(COMEUP, reminders=(Reminder(Deadline.ACCEPTANCE, timedelta(hours=12)),))
+    order = representative(State.PENDING, policy)
+    nobody = guidance(order, Role.SELLER, order.updated_at).section("nobody")
+    assert nobody is not None
+    reminder, deadline = nobody.items
+    assert _fold(reminder.text) == (
+        "On January 4, 2026 at 10:00 PM (UTC), a reminder is sent about the seller's time to accept the order."
+    )
+    assert _fold(deadline.text).startswith("If nobody acts by January 5, 2026 at 10:00 AM (UTC) (2 days from now)")
+    assert "The order is then canceled." in deadline.details
+    later = guidance(order, Role.SELLER, order.updated_at + timedelta(hours=37)).text()
+    assert "reminder" not in later.split("What your buyer can do")[0]  # a sent reminder is no deadline

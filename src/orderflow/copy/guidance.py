@@ -20,6 +20,7 @@ from ..domain.errors import InvalidArgument
 from ..domain.money import Money
 from ..domain.order import Order
 from ..domain.states import Role
+from ..domain.timers import advance
 from ..explain import Consequence, Explanation, Move, Result, explain
 from . import messages as m
 from .advice import advice
@@ -166,8 +167,9 @@ class _Writer:
     def _happened(self) -> Section:
         e, w, order = self.e, self.w, self.e.order
         items = [Item("situation", w(m.SITUATION[order.state, e.role]))]
+        passed = [name for name in e.fired if not name.startswith(REMINDER)]  # a reminder is no deadline
         items += [
-            Item("situation", w(m.PASSED, deadline=w(m.DEADLINE[name.partition(":")[0]]))) for name in e.fired
+            Item("situation", w(m.PASSED, deadline=w(m.DEADLINE[name.partition(":")[0]]))) for name in passed
         ]
         if order.is_late(e.now) and not order.is_terminal:
             items.append(Item("situation", w(m.LATE)))
@@ -232,16 +234,26 @@ class _Writer:
         return Section("arranged", self.w(m.ARRANGED), None, items)
 
     def _nobody(self) -> Section | None:
+        """What the clock does next: the reminders it sends first, then the deadline that ends."""
         e, w = self.e, self.w
-        if e.if_nobody_acts is None:
+        items, explained = [], e
+        while explained.if_nobody_acts is not None and explained.if_nobody_acts[0].name.startswith(REMINDER):
+            due = explained.if_nobody_acts[0]
+            about = w(m.DEADLINE[due.name.removeprefix(REMINDER).partition(":")[0]])
+            items.append(
+                Item("if_nobody_acts", w(m.REMINDED, date=w.when(due.at), deadline=about), deadline=due.at)
+            )
+            explained = explain(advance(explained.order, due.at).order, e.role, due.at)
+        if explained.if_nobody_acts is None:
             if e.order.is_terminal:
                 return None
-            return Section("nobody", w(m.NOBODY), None, (Item("if_nobody_acts", w(m.NOTHING_BY_ITSELF)),))
-        due, result = e.if_nobody_acts
+            items.append(Item("if_nobody_acts", w(m.NOTHING_BY_ITSELF)))
+            return Section("nobody", w(m.NOBODY), None, tuple(items))
+        due, result = explained.if_nobody_acts
         deadline = w(m.DEADLINE[due.name.partition(":")[0]])
         text = w(m.BY_ITSELF, date=w.when(due.at), span=w.span(due.at - e.now), deadline=deadline)
-        item = Item("if_nobody_acts", text, tuple(self._result(result)), deadline=due.at)
-        return Section("nobody", w(m.NOBODY), None, (item,))
+        items.append(Item("if_nobody_acts", text, tuple(self._result(result)), deadline=due.at))
+        return Section("nobody", w(m.NOBODY), None, tuple(items))
 
     def _advice(self) -> Section | None:
         e, w = self.e, self.w
@@ -323,6 +335,9 @@ class _Writer:
             return self.w(m.CHOSEN_AMOUNT)
         return self.w.money(c.amount.money)
 
+
+#: How ``advance`` names a reminder it sends: ``reminder:<deadline name>``.
+REMINDER = "reminder:"
 
 #: Whom an effect without a party concerns: only the buyer reviews an order.
 _AUDIENCE = {"review_window": Role.BUYER}
