@@ -18,6 +18,7 @@ from string import Template
 from ..domain.errors import InvalidArgument
 from ..domain.events import Event
 from ..domain.money import Ledger, Money
+from ..domain.states import Role
 from ..domain.timers import advance
 from . import messages as m
 from . import page_words as p
@@ -30,7 +31,7 @@ _LEDGER = ("paid", "escrow", "refunded", "seller_credited", "platform_revenue")
 
 def page_html(
     events: Sequence[Event],
-    role: str,
+    role: Role | str,
     now: datetime | None = None,
     lang: str = "en",
     zone: tzinfo = timezone.utc,
