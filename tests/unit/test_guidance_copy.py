@@ -323,9 +323,12 @@ def test_a_reminder_comes_before_the_deadline_that_ends() -> None:
     assert nobody is not None
     reminder, deadline = nobody.items
     assert _fold(reminder.text) == (
-        "On January 4, 2026 at 10:00 PM (UTC), a reminder is sent about the seller's time to accept the order."
+        "On January 4, 2026 at 10:00 PM (UTC), a reminder is sent about the seller's time to accept "
+        "the order."
     )
-    assert _fold(deadline.text).startswith("If nobody acts by January 5, 2026 at 10:00 AM (UTC) (2 days from now)")
+    assert _fold(deadline.text).startswith(
+        "If nobody acts by January 5, 2026 at 10:00 AM (UTC) (2 days from now)"
+    )
     assert "The order is then canceled." in deadline.details
     later = guidance(order, Role.SELLER, order.updated_at + timedelta(hours=37)).text()
     assert "reminder" not in later.split("What your buyer can do")[0]  # a sent reminder is no deadline
