@@ -73,6 +73,10 @@ SEED_FACTS: dict[str, tuple[str, str]] = {
         "You can send your buyer a custom offer",
         "Vous pouvez envoyer une offre personnalisée à votre acheteur",
     ),
+    "the buyer may ask for a custom offer": (
+        "for instance when your buyer asks for one in the chat",
+        "par exemple quand votre acheteur en demande une dans la messagerie",
+    ),
     "explain a custom offer's cost first": (
         "make sure your buyer understands what it costs and what they get for it",
         "assurez-vous que votre acheteur comprend ce qu'elle coûte et ce qu'il obtient en échange",

@@ -100,8 +100,8 @@ ACTION_YOU: Mapping[str, str] = {
     "open_dispute": N_("You can open a dispute: a mediator then decides."),
     "buy_option": N_("You can buy an additional option of the service so the work continues."),
     "offer_custom": N_(
-        "You can send {party} a custom offer (a price and a delivery time); {party} accepts and pays it, "
-        "or refuses it."
+        "You can send {party} a custom offer (a price and a delivery time), for instance when {party} asks "
+        "for one in the chat; {party} accepts and pays it, or refuses it."
     ),
     "accept_offer": N_("You can accept the custom offer and pay it."),
     "refuse_offer": N_("You can refuse the custom offer."),
