@@ -1,23 +1,30 @@
-"""The ``orderflow`` command line: one module per subcommand, each registering its parser.
+"""The ``orderflow`` command line: one module per subcommand, each registering its parser, and the
+exit-status framework every subcommand shares.
 
 A subcommand module exposes ``register(subparsers)``, which adds its parser and sets ``run`` (a
 function of the parsed arguments returning the exit status) as the parser's default.
+
+Every subcommand runs through ``status.run``, the one exit-status framework (0 done, 1 the
+command's documented failure, 2 usage or input error in one line, 70 internal error): a
+subcommand raises ``UsageError`` or an ``OrderflowError`` and reads files with ``read_input``.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from . import demo, diagram, explain, page, scenario, simulate
+from .status import EXIT_INTERNAL, EXIT_USAGE, Parser, UsageError, read_input, run
+
+__all__ = ["EXIT_INTERNAL", "EXIT_USAGE", "UsageError", "main", "parser", "read_input"]
 
 SUBCOMMANDS = (simulate, demo, scenario, explain, page, diagram)
 
 
 def parser() -> argparse.ArgumentParser:
     """The whole command line's parser."""
-    root = argparse.ArgumentParser(
+    root = Parser(
         prog="orderflow",
         description="The order process of a services marketplace, as a state machine.",
     )
@@ -29,14 +36,11 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status."""
+    """Run the command line; return the exit status (``status.run``: 0, 1, 2 or 70)."""
     arguments = parser().parse_args(argv)
-    try:
-        status: int = arguments.run(arguments)
-    except BrokenPipeError:  # the reader stopped early (``orderflow explain ... | head``)
-        sys.stderr.close()  # nothing more can be said, not even about the closed pipe
-        return 0
-    return status
+    action = getattr(arguments, f"{arguments.command}_command", None)  # ``scenario run``
+    name = " ".join(part for part in ("orderflow", arguments.command, action) if part)
+    return run(name, arguments.run, arguments)
 
 
 class _Version(argparse.Action):

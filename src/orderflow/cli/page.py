@@ -16,6 +16,7 @@ from pathlib import Path
 from ..domain.errors import OrderflowError
 from ..domain.events import Event
 from ..domain.states import Role
+from .status import say
 
 EXAMPLES = """\
 examples:
@@ -74,7 +75,7 @@ def _command(arguments: argparse.Namespace) -> int:
             arguments.output.write_text(html, encoding="utf-8")
     except (UsageError, OrderflowError, OSError, ImportError) as error:
         message = f"{error.filename}: {error.strerror}" if isinstance(error, OSError) else error
-        print(f"orderflow page: error: {message}", file=sys.stderr)
+        say(f"orderflow page: error: {message}")
         return 2
     return 0
 

@@ -18,9 +18,11 @@ from typing import Any
 
 from ..domain.policy import PRESETS
 from ..domain.states import State
+from ..errors import UnreadableInput
 from ..scenario import MalformedScenario, ScenarioResult, load, run
 from ..scenario.emit import scenario_json, write
 from ..scenario.trace import lines
+from .status import say
 
 EXAMPLE = """\
 a scenario file (times in ISO 8601 with an offset, amounts as decimal strings):
@@ -64,7 +66,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=formatter,
     )
     runner.add_argument(
-        "files", nargs="+", metavar="PATH", help="a scenario file (JSON), or a directory of them"
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="a scenario file (JSON; - for standard input), or a directory of them",
     )
     runner.add_argument(
         "--json",
@@ -109,7 +114,7 @@ def _loaded(path: str | Path) -> ScenarioResult | str:
     """The file's run, or why it could not be read (one line)."""
     try:
         scenario = load(path)
-    except MalformedScenario as error:
+    except (MalformedScenario, UnreadableInput) as error:
         return str(error)
     except OSError as error:
         return f"{path}: {error.strerror}"
@@ -119,7 +124,7 @@ def _loaded(path: str | Path) -> ScenarioResult | str:
 def _run_one(path: str, as_json: bool) -> int:
     result = _loaded(path)
     if isinstance(result, str):
-        print(f"orderflow scenario run: {result}", file=sys.stderr)
+        say(f"orderflow scenario run: {result}")
         return 2
     print(json.dumps(result.as_json(), indent=2) if as_json else "\n".join(lines(result)))
     return 0 if result.ok else 1
@@ -138,7 +143,7 @@ def _run_many(paths: list[str], as_json: bool) -> int:
     for path in _files(paths):
         result = _loaded(path)
         if isinstance(result, str):
-            print(f"orderflow scenario run: {result}", file=sys.stderr)
+            say(f"orderflow scenario run: {result}")
             rows.append({"file": str(path), "ok": False, "error": result, "steps": None})
             continue
         failed = [step.index + 1 for step in result.steps if not step.ok]
