@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from orderflow import cli
 from orderflow.cli import EXIT_INTERNAL, main
 from orderflow.inputs import MAX_INPUT_BYTES
 
@@ -246,7 +245,7 @@ def test_an_unexpected_error_is_its_own_status_and_one_line(
     def broken(arguments: object) -> int:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(cli.diagram, "_command", broken)
+    monkeypatch.setattr("orderflow.cli.diagram._command", broken)  # imports the module (imported lazily)
     err = one_line_error(capsys, ["diagram"], status=EXIT_INTERNAL)
     assert EXIT_INTERNAL not in (0, 1, 2)
     assert "internal error" in err
