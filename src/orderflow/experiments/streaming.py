@@ -1,0 +1,160 @@
+"""Experiment cells through an executor, streamed: each result handed on as it ends, a failed
+cell retried, a finished cell (in a ``store.Store``) read back instead of run again.
+
+A cell is one arm under one seed; its function is a pure ``function(settings, seed)`` returning
+a mapping of figure name to number (every report figure of that run). ``Cells.run(cells)``
+yields ``(cell, figures)`` as each cell ends, keeping nothing once yielded: memory follows the
+cells in flight (the executor bounds them), never the cells finished. A cell whose function
+raises is tried again up to ``retries`` times, in a later batch, and if it still fails it is
+recorded in ``failures`` and left out; the other cells run on regardless. Each attempt runs
+inside ``attempt`` (a module-level function, so that process pools and Dask can pickle it),
+which measures the cell's CPU time in the process that ran it.
+
+The executor is anything with ``map(function, items)`` yielding ``(index, result)`` as items
+finish (``orderflow.simulation.executors``); with none, cells run here, one after the other.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+import attrs
+
+from ..domain.errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from .store import Store
+
+#: The figures of one cell: every report figure of one run, by name.
+Figures = Mapping[str, float]
+#: A cell's function: ``function(settings, seed)``, pure and module-level (picklable).
+CellFunction = Callable[[Any, int], Figures]
+
+
+@attrs.frozen(order=True)
+class Cell:
+    """One arm of an experiment under one seed."""
+
+    arm: str
+    seed: int
+
+
+@attrs.frozen
+class Finished:
+    """A cell's figures, and the CPU seconds its run took where it ran."""
+
+    figures: Mapping[str, float]
+    cpu_seconds: float
+
+
+@attrs.frozen
+class Failure:
+    """A cell that failed every attempt: the last error, in one line."""
+
+    cell: Cell
+    attempts: int
+    error: str
+
+
+class MapsItems(Protocol):
+    """What ``Cells`` needs of an executor (``orderflow.simulation.executors.Executor``)."""
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[int, Any]]: ...
+
+
+class Serial:
+    """Every item here, one after the other: the executor when none is given."""
+
+    workers = 1
+
+    def map(self, function: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        for index, item in enumerate(items):
+            yield index, function(item)
+
+
+@attrs.frozen
+class Task:
+    """One attempt at one cell, as it travels to a worker."""
+
+    function: CellFunction
+    settings: Any
+    cell: Cell
+
+
+def attempt(task: Task) -> Finished | str:
+    """Run one cell: its figures and CPU time, or its error in one line (never raised, so that one
+    failed cell cannot stop the executor's other cells)."""
+    started = time.process_time()
+    try:
+        figures = {
+            str(name): float(value) for name, value in task.function(task.settings, task.cell.seed).items()
+        }
+    except Exception as error:  # any error of the cell's function: reported, retried
+        return f"{type(error).__name__}: {error}"
+    return Finished(figures, time.process_time() - started)
+
+
+@attrs.define
+class Cells:
+    """Runs cells of ``function`` over ``arms`` (arm name → settings) on ``executor``, a store in
+    front when given; counts what it ran, reused and spent."""
+
+    function: CellFunction
+    arms: Mapping[str, Any]
+    executor: MapsItems = attrs.field(factory=Serial)
+    store: Store | None = None
+    retries: int = 2
+    #: Called after every cell, finished or failed (a progress bar's ``update``).
+    progress: Callable[[Cell], None] | None = None
+    ran: int = 0
+    reused: int = 0
+    cpu_seconds: float = 0.0
+    failures: list[Failure] = attrs.Factory(list)
+
+    def run(self, cells: Sequence[Cell]) -> Iterator[tuple[Cell, Mapping[str, float]]]:
+        """``(cell, figures)`` for each of ``cells`` that finishes, in the order they end."""
+        unknown = sorted({cell.arm for cell in cells} - set(self.arms))
+        if unknown:
+            raise InvalidArgument(f"no arm named {unknown[0]!r}; arms: {sorted(self.arms)}")
+        waiting: list[Cell] = []
+        for cell in cells:
+            found = None if self.store is None else self.store.read(cell)
+            if found is None:
+                waiting.append(cell)
+                continue
+            self.reused += 1
+            self.cpu_seconds += found.cpu_seconds
+            self._tick(cell)
+            yield cell, found.figures
+        for attempt_number in range(1, self.retries + 2):
+            if not waiting:
+                return
+            tasks = [Task(self.function, self.arms[cell.arm], cell) for cell in waiting]
+            failed: list[Cell] = []
+            for index, outcome in self.executor.map(attempt, tasks):
+                cell = waiting[index]
+                if isinstance(outcome, str):
+                    failed.append(cell)
+                    if attempt_number > self.retries:
+                        self.failures.append(Failure(cell, attempt_number, outcome))
+                        self._tick(cell)
+                    continue
+                if self.store is not None:
+                    self.store.write(cell, outcome)
+                self.ran += 1
+                self.cpu_seconds += outcome.cpu_seconds
+                self._tick(cell)
+                yield cell, outcome.figures
+            waiting = sorted(failed)
+
+    def _tick(self, cell: Cell) -> None:
+        if self.progress is not None:
+            self.progress(cell)
+
+
+def finite(value: float) -> bool:
+    """Whether a figure is a number a statistic can use (not NaN, not infinite)."""
+    return math.isfinite(value)
