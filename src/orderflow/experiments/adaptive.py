@@ -213,11 +213,11 @@ def run_to_precision(
             if confirmed_at is not None:
                 stopped = "every target was met (its look-ahead cut short by the budget)"
             break
-        new = [Cell(arm, seed) for arm in arms for seed in _take(order, given[arm], wanted[arm])]
+        new = [Cell(arm, seed) for arm in arms for seed in take_seeds(order, given[arm], wanted[arm])]
         for cell, figures in cells.run(new):
             missing = keys - set(figures)
             if missing:
-                raise _unknown(sorted(missing)[0], figures)
+                raise unknown_figure(sorted(missing)[0], figures)
             values[cell.arm][cell.seed] = {key: figures[key] for key in keys}
         given.update(wanted)
         rounds += 1
@@ -262,7 +262,7 @@ def _check(
         raise InvalidTarget("initial", f"an interval needs at least 2 seeds per arm, not {initial}")
     for target in targets:
         if known is not None and target.key not in known:
-            raise _unknown(target.key, known)
+            raise unknown_figure(target.key, known)
     first = initial * len(arms)
     if budget.cells is not None and budget.cells < first:
         raise BudgetTooSmall(
@@ -274,7 +274,7 @@ def _check(
         raise BudgetTooSmall("--budget", f"a CPU time must be positive, not {budget.cpu_seconds}")
 
 
-def _unknown(key: str, known: Collection[str]) -> UnknownFigure:
+def unknown_figure(key: str, known: Collection[str]) -> UnknownFigure:
     close = difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.4)
     some = sorted(known)[:6]
     hint = f"; did you mean {', '.join(close)}?" if close else f"; some are {', '.join(some)}"
@@ -290,7 +290,7 @@ def _seeds(seeds: Iterable[int] | None) -> list[int]:
     return order
 
 
-def _take(order: list[int], start: int, stop: int) -> list[int]:
+def take_seeds(order: list[int], start: int, stop: int) -> list[int]:
     """Seeds number ``start`` to ``stop`` (exclusive) of the sequence: ``order``'s, then 1, 2, 3 ..."""
     if stop > len(order):
         following = (max(order) if order else 0) + 1
