@@ -60,3 +60,22 @@ def response_cell(settings: Mapping[str, Any], seed: int) -> dict[str, float]:
 def wide_cell(settings: Mapping[str, Any], seed: int) -> dict[str, float]:
     """A run with many figures (``settings["figures"]`` of them), to weigh what is kept."""
     return {f"figure_{index}": float(seed * index) for index in range(int(settings["figures"]))}
+
+
+def simulation_cell(settings: Mapping[str, Any], seed: int) -> dict[str, float]:
+    """A real simulation run: ``settings`` holds dotted overrides (``seller.x``) of the defaults."""
+    from orderflow.domain.policy import COMEUP
+    from orderflow.simulation import config
+    from orderflow.simulation.engine import Setup, simulate
+    from orderflow.simulation.report import report
+
+    loaded = config.parse({}, dict(settings))
+    run = report(simulate(Setup(seed, loaded.market, loaded.behaviour, loaded.policy(COMEUP))))
+    money = run["money"]
+    return {
+        "completed_percent": run["outcomes"]["completed"]["percent"],
+        "late_delivery_percent": run["rates"]["late_delivery_percent"],
+        "dispute_percent": run["rates"]["dispute_percent"],
+        "refunded": float(money["refunded"]),
+        "seller_credited": float(money["seller_credited"]),
+    }
