@@ -79,6 +79,14 @@ def test_only_the_arms_with_unmet_targets_get_more_seeds() -> None:
     assert outcome.seeds["baseline"] == max(outcome.seeds.values()) > 5
 
 
+def test_same_seeds_gives_every_arm_every_seed() -> None:
+    arms = {**ARMS, "quiet": {"salt": "q", "noise": 0.0}, "baseline": {"salt": "b", "noise": 0.0}}
+    target = [Target("completed_percent", 0.2)]
+    outcome = run_to_precision(Cells(fake_cell, arms), "baseline", target, Budget(), same_seeds=True)
+    assert outcome.met
+    assert len(set(outcome.seeds.values())) == 1
+
+
 def test_the_budget_stops_the_rounds_and_the_outcome_says_so() -> None:
     cells = Cells(fake_cell, ARMS)
     outcome = run_to_precision(cells, "baseline", [Target("completed_percent", 0.01)], Budget(cells=40))

@@ -191,3 +191,40 @@ def test_a_run_killed_halfway_resumes_without_finishing_any_cell_twice(tmp_path:
     # every other cell ran once, except the one in flight at the kill, which ran again
     assert sorted(runs.values()).count(2) <= 1
     assert set(runs.values()) <= {1, 2}
+
+
+class _Heard:
+    def __init__(self) -> None:
+        self.planned_cells, self.ended_cells = 0, list[Cell]()
+
+    def planned(self, count: int) -> None:
+        self.planned_cells += count
+
+    def ended(self, cell: Cell) -> None:
+        self.ended_cells.append(cell)
+
+
+def test_progress_hears_of_every_cell_planned_and_ended_failed_ones_too(tmp_path: Path) -> None:
+    arms = {"baseline": {"salt": "b"}, "broken": {"salt": "x", "fail_seeds": [1]}}
+    heard = _Heard()
+    cells = Cells(fake_cell, arms, retries=1, progress=heard)
+    list(cells.run(_everything(arms, range(1, 3))))
+    list(cells.run([Cell("baseline", 3)]))
+    assert heard.planned_cells == 5
+    assert sorted(heard.ended_cells) == sorted([*_everything(arms, range(1, 3)), Cell("baseline", 3)])
+
+
+def test_the_progress_bar_shows_a_rate_and_a_growing_total() -> None:
+    import io
+
+    from orderflow.experiments.streaming import ProgressBar
+
+    output = io.StringIO()
+    bar = ProgressBar("review window", file=output)
+    cells = Cells(fake_cell, ARMS, progress=bar)
+    list(cells.run(_everything(ARMS, range(1, 3))))
+    list(cells.run(_everything(ARMS, range(3, 5))))
+    bar.close()
+    assert bar.bar.total == 8
+    assert "review window" in output.getvalue()
+    assert "8/8" in output.getvalue()

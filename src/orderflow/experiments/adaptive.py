@@ -189,10 +189,13 @@ def run_to_precision(
     confidence: float = 0.95,
     known_figures: Collection[str] | None = None,
     max_seeds: int = 1000,
+    same_seeds: bool = False,
 ) -> Precision:
     """Add seeds in rounds until every target is met for every variant of ``cells.arms`` (all
     arms but ``baseline``), or the budget would be exceeded. ``seeds``: the seeds to use, in order
-    (default 1, 2, 3 ...); ``max_seeds`` bounds the seeds per arm whatever the budget."""
+    (default 1, 2, 3 ...); ``max_seeds`` bounds the seeds per arm whatever the budget;
+    ``same_seeds`` gives every arm every seed (a rectangular table of results), not only the arms
+    whose targets are unmet."""
     arms = list(cells.arms)
     variants = [arm for arm in arms if arm != baseline]
     _check(baseline, arms, targets, budget, initial, known_figures)
@@ -231,6 +234,8 @@ def run_to_precision(
             continue
         confirmed_at = None
         wanted = _next_round(values, given, baseline, reached, confidence)
+        if same_seeds:
+            wanted = dict.fromkeys(arms, max(wanted.values()))
     return Precision(
         baseline,
         tuple(_reached(values, baseline, variants, targets, confidence)),

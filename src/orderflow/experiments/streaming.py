@@ -16,6 +16,7 @@ finish (``orderflow.simulation.executors``); with none, cells run here, one afte
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -57,6 +58,36 @@ class Failure:
     cell: Cell
     attempts: int
     error: str
+
+
+class Progress(Protocol):
+    """What hears of the cells: how many were planned (a round at a time), and each that ended."""
+
+    def planned(self, count: int) -> None: ...
+
+    def ended(self, cell: Cell) -> None: ...
+
+
+class ProgressBar:
+    """A tqdm bar of cells with its rate and ETA, whose total grows as rounds are planned: a
+    widget in Jupyter when ipywidgets is installed, else text (on stderr, or ``file``)."""
+
+    def __init__(self, description: str = "cells", file: Any = None) -> None:
+        if importlib.util.find_spec("ipywidgets") is not None:  # without it, tqdm.auto only warns
+            from tqdm.auto import tqdm
+        else:
+            from tqdm import tqdm
+        self.bar = tqdm(total=0, unit="cell", desc=description, file=file, dynamic_ncols=True)
+
+    def planned(self, count: int) -> None:
+        self.bar.total += count
+        self.bar.refresh()
+
+    def ended(self, cell: Cell) -> None:
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 class MapsItems(Protocol):
@@ -107,8 +138,8 @@ class Cells:
     executor: MapsItems = attrs.field(factory=Serial)
     store: Store | None = None
     retries: int = 2
-    #: Called after every cell, finished or failed (a progress bar's ``update``).
-    progress: Callable[[Cell], None] | None = None
+    #: Hears of the cells planned and ended, finished or failed (``ProgressBar``).
+    progress: Progress | None = None
     ran: int = 0
     reused: int = 0
     cpu_seconds: float = 0.0
@@ -119,6 +150,8 @@ class Cells:
         unknown = sorted({cell.arm for cell in cells} - set(self.arms))
         if unknown:
             raise InvalidArgument(f"no arm named {unknown[0]!r}; arms: {sorted(self.arms)}")
+        if self.progress is not None:
+            self.progress.planned(len(cells))
         waiting: list[Cell] = []
         for cell in cells:
             found = None if self.store is None else self.store.read(cell)
@@ -152,7 +185,7 @@ class Cells:
 
     def _tick(self, cell: Cell) -> None:
         if self.progress is not None:
-            self.progress(cell)
+            self.progress.ended(cell)
 
 
 def finite(value: float) -> bool:
