@@ -228,3 +228,37 @@ def test_the_progress_bar_shows_a_rate_and_a_growing_total() -> None:
     assert bar.bar.total == 8
     assert "review window" in output.getvalue()
     assert "8/8" in output.getvalue()
+
+
+def test_rows_are_kept_beside_the_figures_and_read_back_when_asked(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "out", INPUTS, ARMS, [1])
+    rows = (
+        {"seller": "s1", "segment": "slow", "completion": None, "ended": 3},
+        {"seller": "s2", "segment": "", "completion": 0.5, "ended": 4},
+    )
+    store.write(Cell("baseline", 1), Finished({"x": 1.0}, 0.1, rows))
+    assert store.read(Cell("baseline", 1)) == Finished({"x": 1.0}, 0.1)  # rows only when asked
+    assert store.read(Cell("baseline", 1), rows=True) == Finished({"x": 1.0}, 0.1, rows)
+    assert list(store.finished()) == [Cell("baseline", 1)]
+
+
+def test_a_cell_function_may_return_figures_and_rows(tmp_path: Path) -> None:
+    from orderflow.experiments.streaming import Output
+
+    cells = Cells(
+        _with_rows, {"baseline": {}}, store=Store.open(tmp_path / "out", INPUTS, {"baseline": {}}, [1])
+    )
+    ((_, finished),) = cells.run_finished([Cell("baseline", 1)])
+    assert finished.rows == ({"seed": 1},)
+    again = Cells(
+        _with_rows, {"baseline": {}}, store=Store.open(tmp_path / "out", INPUTS, {"baseline": {}}, [1])
+    )
+    ((_, reread),) = again.run_finished([Cell("baseline", 1)], rows=True)
+    assert (again.reused, reread) == (1, finished)
+    assert isinstance(_with_rows({}, 2), Output)
+
+
+def _with_rows(settings: dict[str, Any], seed: int) -> Any:
+    from orderflow.experiments.streaming import Output
+
+    return Output({"x": float(seed)}, ({"seed": seed},))

@@ -4,6 +4,7 @@ Layout::
 
     DIR/manifest.json                      inputs, arms (settings and hash), seeds, runs with versions
     DIR/cells/<settings hash>/<seed>.parquet   one finished cell: columns figure, value
+    DIR/cells/<settings hash>/<seed>.rows.parquet  its rows, if it has any (one per seller ...)
 
 A cell's *settings hash* is the SHA-256 of the canonical JSON of the experiment's shared inputs
 and its arm's settings: the file of a cell can only be found again by the same inputs. Each file
@@ -121,25 +122,29 @@ class Store:
             raise InvalidArgument(f"no arm named {cell.arm!r} in {self.directory / MANIFEST}")
         return str(arm["hash"])
 
-    def read(self, cell: Cell) -> Finished | None:
-        """The cell's figures if it finished in an earlier run; None if it must be run (an
-        unreadable file, say from a damaged disk, counts as not finished)."""
+    def read(self, cell: Cell, rows: bool = False) -> Finished | None:
+        """The cell's figures (and rows, if asked) if it finished in an earlier run; None if it
+        must be run (an unreadable file, say from a damaged disk, counts as not finished)."""
         path = self.path(cell)
         if not path.exists():
             return None
         try:
             table = pq.read_table(path)
+            found_rows = _rows(path) if rows and about_rows(table) else ()
         except (OSError, pa.ArrowException):
             return None
         about = json.loads((table.schema.metadata or {}).get(b"orderflow", b"{}"))
         if about.get("settings_hash") != self._hash(cell) or about.get("seed") != cell.seed:
             raise IntegrityError(f"{path}: written for other settings or another seed than its name says")
         names, values = table.column("figure").to_pylist(), table.column("value").to_pylist()
-        return Finished(dict(zip(names, values, strict=True)), float(about.get("cpu_seconds", 0.0)))
+        figures = dict(zip(names, values, strict=True))
+        return Finished(figures, float(about.get("cpu_seconds", 0.0)), found_rows)
 
     def write(self, cell: Cell, finished: Finished) -> None:
-        """Keep a finished cell: written whole under a temporary name, then renamed."""
+        """Keep a finished cell: written whole under a temporary name, then renamed; its rows
+        first, to a file of their own, so that a cell's figures file means the whole cell is there."""
         about = {
+            "rows": len(finished.rows),
             "arm": cell.arm,
             "seed": cell.seed,
             "settings_hash": self._hash(cell),
@@ -154,15 +159,16 @@ class Store:
         ).replace_schema_metadata({"orderflow": canonical(about)})
         path = self.path(cell)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        pq.write_table(table, temporary)
-        os.replace(temporary, path)
+        if finished.rows:
+            _write(pa.Table.from_pylist([dict(row) for row in finished.rows]), _rows_path(path))
+        _write(table, path)
 
     def finished(self) -> Iterator[Cell]:
         """Every finished cell of the arms the manifest knows, arm by arm, seed by seed."""
         for name, arm in sorted(self.manifest["arms"].items()):
             folder = self.directory / "cells" / arm["hash"]
-            seeds = sorted(int(path.stem) for path in folder.glob("*.parquet")) if folder.is_dir() else []
+            found = folder.glob("*.parquet") if folder.is_dir() else ()
+            seeds = sorted(int(path.stem) for path in found if path.stem.isdigit())
             yield from (Cell(name, seed) for seed in seeds)
 
     def table(self) -> pa.Table:
@@ -231,6 +237,25 @@ def _difference(before: Any, now: Any, path: str) -> str | None:
     if before != now:
         return f"{path or 'inputs'} was {canonical(before)}, now {canonical(now)}"
     return None
+
+
+def about_rows(table: pa.Table) -> int:
+    """How many rows the cell of this figures table has in its rows file."""
+    return int(json.loads((table.schema.metadata or {}).get(b"orderflow", b"{}")).get("rows", 0))
+
+
+def _rows_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.rows.parquet")
+
+
+def _rows(path: Path) -> tuple[dict[str, Any], ...]:
+    return tuple(pq.read_table(_rows_path(path)).to_pylist())
+
+
+def _write(table: pa.Table, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, temporary)
+    os.replace(temporary, path)
 
 
 def _replace(path: Path, content: bytes) -> None:

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 #: The figures of one cell: every report figure of one run, by name.
 Figures = Mapping[str, float]
-#: A cell's function: ``function(settings, seed)``, pure and module-level (picklable).
-CellFunction = Callable[[Any, int], Figures]
+#: A cell's function: ``function(settings, seed)``, pure and module-level (picklable), returning
+#: figures or an ``Output`` (figures and rows).
+CellFunction = Callable[[Any, int], Any]
 
 
 @attrs.frozen(order=True)
@@ -44,11 +45,21 @@ class Cell:
 
 
 @attrs.frozen
-class Finished:
-    """A cell's figures, and the CPU seconds its run took where it ran."""
+class Output:
+    """What a cell's function may return instead of bare figures: its figures and rows of a
+    table (one per seller, say), each row a mapping of column to a plain value."""
 
     figures: Mapping[str, float]
-    cpu_seconds: float
+    rows: tuple[Mapping[str, Any], ...] = ()
+
+
+@attrs.frozen
+class Finished:
+    """A cell's figures and rows, and the CPU seconds its run took where it ran."""
+
+    figures: Mapping[str, float]
+    cpu_seconds: float = attrs.field(eq=False)
+    rows: tuple[Mapping[str, Any], ...] = ()
 
 
 @attrs.frozen
@@ -120,12 +131,12 @@ def attempt(task: Task) -> Finished | str:
     failed cell cannot stop the executor's other cells)."""
     started = time.process_time()
     try:
-        figures = {
-            str(name): float(value) for name, value in task.function(task.settings, task.cell.seed).items()
-        }
+        output = task.function(task.settings, task.cell.seed)
+        found, rows = (output.figures, output.rows) if isinstance(output, Output) else (output, ())
+        figures = {str(name): float(value) for name, value in found.items()}
     except Exception as error:  # any error of the cell's function: reported, retried
         return f"{type(error).__name__}: {error}"
-    return Finished(figures, time.process_time() - started)
+    return Finished(figures, time.process_time() - started, tuple(rows))
 
 
 @attrs.define
@@ -147,6 +158,12 @@ class Cells:
 
     def run(self, cells: Sequence[Cell]) -> Iterator[tuple[Cell, Mapping[str, float]]]:
         """``(cell, figures)`` for each of ``cells`` that finishes, in the order they end."""
+        for cell, finished in self.run_finished(cells):
+            yield cell, finished.figures
+
+    def run_finished(self, cells: Sequence[Cell], rows: bool = False) -> Iterator[tuple[Cell, Finished]]:
+        """``(cell, finished)`` for each of ``cells`` that finishes, in the order they end; a cell
+        read from the store comes with its rows only when ``rows`` is asked for."""
         unknown = sorted({cell.arm for cell in cells} - set(self.arms))
         if unknown:
             raise InvalidArgument(f"no arm named {unknown[0]!r}; arms: {sorted(self.arms)}")
@@ -154,14 +171,14 @@ class Cells:
             self.progress.planned(len(cells))
         waiting: list[Cell] = []
         for cell in cells:
-            found = None if self.store is None else self.store.read(cell)
+            found = None if self.store is None else self.store.read(cell, rows)
             if found is None:
                 waiting.append(cell)
                 continue
             self.reused += 1
             self.cpu_seconds += found.cpu_seconds
             self._tick(cell)
-            yield cell, found.figures
+            yield cell, found
         for attempt_number in range(1, self.retries + 2):
             if not waiting:
                 return
@@ -180,7 +197,7 @@ class Cells:
                 self.ran += 1
                 self.cpu_seconds += outcome.cpu_seconds
                 self._tick(cell)
-                yield cell, outcome.figures
+                yield cell, outcome
             waiting = sorted(failed)
 
     def _tick(self, cell: Cell) -> None:
