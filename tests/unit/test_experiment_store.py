@@ -64,8 +64,10 @@ def test_a_rerun_skips_finished_cells_and_enlarging_reuses_them(tmp_path: Path) 
     results = dict(enlarged.run(_everything(bigger, range(1, 6))))
     assert (enlarged.ran, enlarged.reused) == (15 - 6, 6)
     assert all(results[cell] == figures for cell, figures in before.items())
+    enlarged.store.note_seeds([7, 6])  # type: ignore[union-attr]
     manifest = json.loads((tmp_path / "out" / MANIFEST).read_text())
-    assert manifest["seeds"] == [1, 2, 3, 4, 5]
+    assert manifest["seeds"] == [1, 2, 3, 4, 5, 6, 7]
+    assert manifest["runs"][-1]["seeds"] == [1, 2, 3, 4, 5, 6, 7]
     assert len(manifest["runs"]) == 3
 
 

@@ -112,6 +112,16 @@ class Store:
             stale.unlink()
         return cls(directory, manifest)
 
+    def note_seeds(self, seeds: Sequence[int]) -> None:
+        """Record seeds chosen as the run went (adaptive rounds) in the manifest, for this run too."""
+        self.manifest["seeds"] = sorted({*self.manifest["seeds"], *seeds})
+        run = self.manifest["runs"][-1]
+        run["seeds"] = sorted({*run["seeds"], *seeds})
+        _replace(
+            self.directory / MANIFEST,
+            (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode(),
+        )
+
     def path(self, cell: Cell) -> Path:
         """Where the cell's file is, finished or not."""
         return self.directory / "cells" / self._hash(cell) / f"{cell.seed}.parquet"
