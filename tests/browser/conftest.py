@@ -67,9 +67,9 @@ def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     context.route(
         "**/*",
-        lambda route: route.continue_()
-        if route.request.url.startswith(("file:", "data:"))
-        else route.abort(),
+        lambda route: (
+            route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort()
+        ),
     )
     opened = context.new_page()
     errors: list[str] = []

@@ -10,9 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import demo, diagram, explain, scenario, simulate
+from . import demo, diagram, experiment, explain, scenario, simulate
 
-SUBCOMMANDS = (simulate, demo, scenario, explain, diagram)
+SUBCOMMANDS = (simulate, experiment, demo, scenario, explain, diagram)
 
 
 def parser() -> argparse.ArgumentParser:

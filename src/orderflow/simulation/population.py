@@ -3,7 +3,8 @@
 Arrivals come from a Poisson process at ``Market.rate_per_day`` or from a CSV file of instants
 (``at``, optionally ``price``, ``seller``, ``buyer``, ``delivery_days``), read lazily. Sellers are
 picked with Zipf-like popularity. Each party's trait is drawn once, on first appearance, from the
-population's own generator, so traits do not depend on the policy or on the orders' draws.
+population's own generator, so traits do not depend on the policy or on the orders' draws; its
+segment (if any are set) by its id and the seed (``segments``), so every arm sees the same.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import attrs
 
 from ..domain.dates import require_aware
 from ..domain.errors import InvalidTime
-from .behaviour import BuyerBehaviour, InvalidBehaviour, SellerBehaviour, positive
+from .behaviour import BuyerBehaviour, InvalidBehaviour, Segment, SellerBehaviour, positive
+from .segments import segment_of
 
 DAY_SECONDS = 86_400.0
 
@@ -74,7 +76,8 @@ def shifted(probability: float, shift: float) -> float:
 
 @attrs.frozen
 class SellerProfile:
-    """One seller's probabilities: the average seller's shifted by its reliability."""
+    """One seller's probabilities: its segment's (or the average seller's) shifted by its
+    reliability; ``behaviour`` holds the segment's other settings (delays, ratios)."""
 
     name: str
     accept: float
@@ -82,9 +85,13 @@ class SellerProfile:
     cancel: float
     silence: float
     refuse_revision: float
+    behaviour: SellerBehaviour = attrs.field(factory=SellerBehaviour, repr=False)
+    segment: str = ""
 
     @classmethod
-    def drawn(cls, name: str, seller: SellerBehaviour, reliability: float) -> SellerProfile:
+    def drawn(
+        cls, name: str, seller: SellerBehaviour, reliability: float, segment: str = ""
+    ) -> SellerProfile:
         return cls(
             name,
             accept=shifted(seller.accept_probability, reliability),
@@ -92,51 +99,74 @@ class SellerProfile:
             cancel=shifted(seller.cancel_probability, -reliability),
             silence=shifted(seller.silence_probability, -reliability),
             refuse_revision=shifted(seller.refuse_revision_probability, -reliability),
+            behaviour=seller,
+            segment=segment,
         )
 
 
 @attrs.frozen
 class BuyerProfile:
-    """One buyer's probabilities: the average buyer's shifted by how demanding it is."""
+    """One buyer's probabilities: its segment's (or the average buyer's) shifted by how demanding
+    it is; ``behaviour`` holds the segment's other settings."""
 
     name: str
     revision: float
     repeat_revision: float
     dispute: float
     cancel_late: float
+    behaviour: BuyerBehaviour = attrs.field(factory=BuyerBehaviour, repr=False)
+    segment: str = ""
 
     @classmethod
-    def drawn(cls, name: str, buyer: BuyerBehaviour, demand: float) -> BuyerProfile:
+    def drawn(cls, name: str, buyer: BuyerBehaviour, demand: float, segment: str = "") -> BuyerProfile:
         return cls(
             name,
             revision=shifted(buyer.revision_probability, demand),
             repeat_revision=shifted(buyer.repeat_revision_probability, demand),
             dispute=shifted(buyer.dispute_probability, demand),
             cancel_late=shifted(buyer.cancel_late_probability, demand),
+            behaviour=buyer,
+            segment=segment,
         )
 
 
 class Population:
     """The parties met so far, each with its profile drawn on first appearance."""
 
-    def __init__(self, seed: int, seller: SellerBehaviour, buyer: BuyerBehaviour) -> None:
-        self._random = random.Random(f"{seed}:population")
+    def __init__(
+        self,
+        seed: int,
+        seller: SellerBehaviour,
+        buyer: BuyerBehaviour,
+        seller_segments: tuple[Segment[SellerBehaviour], ...] = (),
+        buyer_segments: tuple[Segment[BuyerBehaviour], ...] = (),
+    ) -> None:
+        self._seed, self._random = seed, random.Random(f"{seed}:population")
         self._seller, self._buyer = seller, buyer
+        self._seller_segments, self._buyer_segments = seller_segments, buyer_segments
         self.sellers: dict[str, SellerProfile] = {}
         self.buyers: dict[str, BuyerProfile] = {}
 
     def seller(self, name: str) -> SellerProfile:
         profile = self.sellers.get(name)
         if profile is None:
-            trait = self._random.gauss(0.0, 1.0) * self._seller.reliability_spread
-            profile = self.sellers[name] = SellerProfile.drawn(name, self._seller, trait)
+            behaviour, segment = self._seller, ""
+            if self._seller_segments:
+                found = segment_of(self._seed, "seller", name, self._seller_segments)
+                behaviour, segment = found.behaviour, found.name
+            trait = self._random.gauss(0.0, 1.0) * behaviour.reliability_spread
+            profile = self.sellers[name] = SellerProfile.drawn(name, behaviour, trait, segment)
         return profile
 
     def buyer(self, name: str) -> BuyerProfile:
         profile = self.buyers.get(name)
         if profile is None:
-            trait = self._random.gauss(0.0, 1.0) * self._buyer.demand_spread
-            profile = self.buyers[name] = BuyerProfile.drawn(name, self._buyer, trait)
+            behaviour, segment = self._buyer, ""
+            if self._buyer_segments:
+                found = segment_of(self._seed, "buyer", name, self._buyer_segments)
+                behaviour, segment = found.behaviour, found.name
+            trait = self._random.gauss(0.0, 1.0) * behaviour.demand_spread
+            profile = self.buyers[name] = BuyerProfile.drawn(name, behaviour, trait, segment)
         return profile
 
 

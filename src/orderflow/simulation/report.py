@@ -5,10 +5,14 @@ money by account with the conservation check (R-MONEY-5 over the whole run, to t
 time-to-close percentiles, dispute, cancellation, lateness and revision figures, the actions
 taken and the deadlines that fired. ``text`` puts one or more reports side by side, one column
 each (``--compare-policy``). Key order is fixed, so the JSON of a run is reproducible byte for byte.
+The setup records every input: the seed, the policy, and each setting changed from the defaults
+(by a file or ``--set``). With segments, ``segments`` holds one report per seller and buyer segment,
+of that segment's orders (its sellers' statistics, for a seller segment).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -21,7 +25,9 @@ import attrs
 from ..domain.dates import DAY
 from ..domain.policy import PRESETS, Policy
 from ..domain.states import TERMINAL, State
+from .config import changes
 from .engine import Run
+from .tally import Tally
 
 Report = dict[str, Any]
 _ENDS = [state.value for state in State if state in TERMINAL]
@@ -58,11 +64,27 @@ def title(data: Report) -> str:
     return policy + (f" ({changes})" if changes else "")
 
 
-def report(run: Run) -> Report:
-    """The run summed up, as JSON-ready data (amounts as decimal strings)."""
-    setup, tally = run.setup, run.tally
-    ended, unfinished = sum(tally.ended.values()), len(run.unfinished)
-    escrow = sum((live.order.ledger.escrow for live in run.unfinished), tally.paid_in * 0)
+def _part(run: Run, segment: str | None) -> tuple[Tally, list[Any], int, int, set[str] | None]:
+    """The totals, unfinished orders, sellers, buyers (and sellers to rate) of ``segment``."""
+    if segment is None:
+        return run.tally, list(run.unfinished), len(run.population.sellers), len(run.population.buyers), None
+    role, _, name = segment.partition(":")
+    sellers = {seller for seller, p in run.population.sellers.items() if p.segment == name}
+    buyers = {buyer for buyer, p in run.population.buyers.items() if p.segment == name}
+    if role == "seller":
+        unfinished = [live for live in run.unfinished if live.seller.segment == name]
+        return run.segments[segment], unfinished, len(sellers), len(run.population.buyers), sellers
+    unfinished = [live for live in run.unfinished if live.buyer.segment == name]
+    return run.segments[segment], unfinished, len(run.population.sellers), len(buyers), None
+
+
+def report(run: Run, segment: str | None = None) -> Report:
+    """The run summed up, as JSON-ready data (amounts as decimal strings); with ``segment``
+    (``seller:slow``), the orders of that segment's parties only."""
+    setup = run.setup
+    tally, live_orders, sellers, buyers, rated = _part(run, segment)
+    ended, unfinished = sum(tally.ended.values()), len(live_orders)
+    escrow = sum((live.order.ledger.escrow for live in live_orders), tally.paid_in * 0)
     accounted = escrow + tally.refunded + tally.credited + tally.revenue
     outcomes = {state: tally.ended[state] for state in _ENDS}
     outcomes["unfinished"] = unfinished
@@ -75,18 +97,21 @@ def report(run: Run) -> Report:
             "arrivals": str(setup.arrivals)
             if setup.arrivals
             else f"poisson, {setup.market.rate_per_day}/day",
-            "sellers": len(run.population.sellers),
-            "buyers": len(run.population.buyers),
+            "sellers": sellers,
+            "buyers": buyers,
             "horizon_days": setup.horizon_days,
             "policy": setup.policy.name,
+            "policy_version": setup.policy.version,
             "policy_changes": policy_changes(setup.policy),
+            "settings_changed": changes(setup.market, setup.behaviour, setup.policy),
             "clock": run.clock.isoformat(),
+            **({} if segment is None else {"segment": segment}),
         },
         "orders": {
             "placed": tally.placed,
             "ended": ended,
             "unfinished": unfinished,
-            "peak_alive": tally.peak_live,
+            **({"peak_alive": tally.peak_live} if segment is None else {}),
         },
         "outcomes": {
             state: {"count": count, "percent": _percent(count, tally.placed)}
@@ -122,12 +147,17 @@ def report(run: Run) -> Report:
             "refused": tally.events["RevisionRefused"],
             "ended_orders_by_count": {("5+" if n == 5 else str(n)): tally.revisions[n] for n in range(6)},
         },
-        "seller_statistics": seller_statistics(run),
+        "seller_statistics": seller_statistics(run, rated),
         "disputes": {"opened_by": _sorted(tally.disputes_by), "outcomes": _outcomes(tally.actions)},
         "actions": _sorted(tally.actions),
         "rejected_actions": _sorted(tally.rejected),
         "deadlines_fired": _sorted(tally.fired),
         "events": _sorted(tally.events),
+        **(
+            {"segments": {key: report(run, key) for key in run.segments}}
+            if segment is None and run.segments
+            else {}
+        ),
     }
 
 
@@ -140,10 +170,11 @@ def _percentiles(values: list[Decimal]) -> dict[str, str | None]:
     }
 
 
-def seller_statistics(run: Run) -> Report:
-    """The sellers' rates at the end of the run (R-STAT-1): how they spread over the sellers shown,
-    and how many are hidden for want of completed orders."""
-    rates = [run.stats.rates(seller, run.clock) for seller in run.stats.sellers()]
+def seller_statistics(run: Run, only: set[str] | None = None) -> Report:
+    """The sellers' rates at the end of the run (R-STAT-1): how they spread over the sellers shown
+    (of ``only``, if given), and how many are hidden for want of completed orders."""
+    sellers = [seller for seller in run.stats.sellers() if only is None or seller in only]
+    rates = [run.stats.rates(seller, run.clock) for seller in sellers]
     shown = [r for r in rates if r.shown]
     return {
         "sellers": len(rates),
@@ -207,12 +238,16 @@ def _sections(data: Report) -> list[tuple[str, Rows]]:
             ("arrivals", setup["arrivals"]),
             ("sellers / buyers", f"{setup['sellers']:,} / {setup['buyers']:,}"),
             ("clock stopped at", setup["clock"]),
+            *([("segment", setup["segment"])] if "segment" in setup else []),
+        ]),
+        ("settings changed from the defaults", [
+            (key, json.dumps(value)) for key, value in setup.get("settings_changed", {}).items()
         ]),
         ("orders", [
             ("placed", f"{orders['placed']:,}"),
             ("ended", f"{orders['ended']:,}"),
             ("unfinished at the horizon", f"{orders['unfinished']:,}"),
-            ("most alive at once", f"{orders['peak_alive']:,}"),
+            ("most alive at once", f"{orders['peak_alive']:,}" if "peak_alive" in orders else "-"),
         ]),
         ("outcomes (final state)", [
             (state, f"{o['count']:,} ({o['percent']:.2f} %)") for state, o in data["outcomes"].items()
