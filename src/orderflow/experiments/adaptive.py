@@ -198,7 +198,7 @@ def run_to_precision(
     whose targets are unmet."""
     arms = list(cells.arms)
     variants = [arm for arm in arms if arm != baseline]
-    _check(baseline, arms, targets, budget, initial, known_figures)
+    check(baseline, arms, targets, budget, initial, known_figures)
     order = _seeds(seeds)
     values: dict[str, dict[int, dict[str, float]]] = {arm: {} for arm in arms}
     given = dict.fromkeys(arms, 0)
@@ -249,7 +249,7 @@ def run_to_precision(
     )
 
 
-def _check(
+def check(
     baseline: str,
     arms: Sequence[str],
     targets: Sequence[Target],
@@ -257,6 +257,7 @@ def _check(
     initial: int,
     known: Collection[str] | None,
 ) -> None:
+    """Raise the typed error of the first bad input of ``run_to_precision``: before any cell runs."""
     if baseline not in arms:
         raise InvalidTarget(baseline, f"no such arm to be the baseline; arms: {list(arms)}")
     if len(arms) < 2:

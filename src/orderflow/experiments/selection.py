@@ -68,6 +68,10 @@ class Selection:
         )
 
 
+#: Seeds per round after the first stage, and the most seeds an arm may get, by default.
+BATCH, MAX_SEEDS = 5, 1000
+
+
 def kn_constants(arms: int, confidence: float, first: int) -> float:
     """h² of procedure KN for ``arms`` arms, a confidence and ``first`` seeds in the first stage."""
     alpha = 1 - confidence
@@ -83,14 +87,14 @@ def select_best(
     confidence: float = 0.95,
     indifference: float,
     first: int = 10,
-    batch: int = 5,
-    max_seeds: int = 1000,
+    batch: int = BATCH,
+    max_seeds: int = MAX_SEEDS,
     seeds: Iterable[int] | None = None,
 ) -> Selection:
     """Select the arm of ``cells.arms`` with the highest (``direction="max"``) or lowest mean
     ``figure``, by procedure KN, under common seeds."""
     arms = list(cells.arms)
-    _check(arms, direction, confidence, indifference, first, batch, max_seeds)
+    check(arms, direction, confidence, indifference, first, batch, max_seeds)
     sign = 1.0 if direction == "max" else -1.0
     order = list(seeds) if seeds is not None else []
     values: dict[str, dict[int, float]] = {arm: {} for arm in arms}
@@ -147,7 +151,7 @@ def select_best(
     )
 
 
-def _check(
+def check(
     arms: Sequence[str],
     direction: str,
     confidence: float,
@@ -156,6 +160,7 @@ def _check(
     batch: int,
     most: int,
 ) -> None:
+    """Raise the typed error of the first bad input of ``select_best``: before any cell runs."""
     if len(arms) < 2:
         raise InvalidTarget("arms", "choosing the best needs at least two arms")
     if direction not in ("max", "min"):

@@ -20,14 +20,11 @@ import importlib.util
 import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import attrs
 
 from ..domain.errors import InvalidArgument
-
-if TYPE_CHECKING:
-    from .store import Store
 
 #: The figures of one cell: every report figure of one run, by name.
 Figures = Mapping[str, float]
@@ -101,6 +98,14 @@ class ProgressBar:
         self.bar.close()
 
 
+class Keeps(Protocol):
+    """Where finished cells are kept (``store.Store``, or memory): read back, or written."""
+
+    def read(self, cell: Cell, rows: bool = False) -> Finished | None: ...
+
+    def write(self, cell: Cell, finished: Finished) -> None: ...
+
+
 class MapsItems(Protocol):
     """What ``Cells`` needs of an executor (``orderflow.simulation.executors.Executor``)."""
 
@@ -147,7 +152,7 @@ class Cells:
     function: CellFunction
     arms: Mapping[str, Any]
     executor: MapsItems = attrs.field(factory=Serial)
-    store: Store | None = None
+    store: Keeps | None = None
     retries: int = 2
     #: Hears of the cells planned and ended, finished or failed (``ProgressBar``).
     progress: Progress | None = None
