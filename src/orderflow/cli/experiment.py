@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.errors import OrderflowError
+from . import experiment_advanced as advanced
 
 EXAMPLES = """\
 examples:
@@ -37,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="compare arms of the simulation over many seeds, with confidence intervals",
         description="Run a baseline and variants of the simulation under the same seeds and report "
         "each figure's mean with its 95 %% interval and each variant's paired difference.",
-        epilog=EXAMPLES,
+        epilog=EXAMPLES + "\n" + advanced.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument(
@@ -63,6 +64,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--csv", type=Path, metavar="DIR", help="write tidy tables (CSV, and Parquet) into DIR"
     )
     command.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
+    advanced.add_arguments(command)
     command.set_defaults(run=_command)
 
 
@@ -116,17 +118,31 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[Any], None] | None]:
 def _command(arguments: argparse.Namespace) -> int:
     try:
         experiment = _experiment(arguments)
+        advanced.check(arguments)
         _check_outputs(arguments)
         from ..experiments import outputs, running
         from ..experiments.html import page
         from ..simulation.executors import make_executor
 
         executor = make_executor(arguments.workers or (None if arguments.dask else 1), arguments.dask)
-        total = len(experiment.arms) * len(experiment.seeds)
-        with _progress(total, sys.stderr.isatty() and not arguments.json) as progress:
-            results = running.run(experiment, executor, progress)
-        printed = outputs.json_text(results) if arguments.json else outputs.text(results)
-        html = page(results) if arguments.html is not None else None
+        if arguments.sensitivity:  # points of a design, not arms to compare: an output of its own
+            printed, html = advanced.sensitivity(arguments, experiment, executor)
+            if html is not None:
+                outputs.write_file(arguments.html, html)
+            print(printed)
+            return 0
+        extra = advanced.Extra()
+        if advanced.asked(arguments):
+            results, extra = advanced.run(arguments, experiment, executor)
+        else:
+            total = len(experiment.arms) * len(experiment.seeds)
+            with _progress(total, sys.stderr.isatty() and not arguments.json) as progress:
+                results = running.run(experiment, executor, progress)
+        if arguments.json:
+            printed = outputs.json_text(results, extra.data)
+        else:
+            printed = "\n".join(extra.lines) + ("\n" if extra.lines else "") + outputs.text(results)
+        html = page(results, extra.html) if arguments.html is not None else None
         if arguments.csv is not None:
             outputs.write_tables(results, arguments.csv)
         if html is not None:

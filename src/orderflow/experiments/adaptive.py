@@ -28,6 +28,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 from scipy import stats  # type: ignore[import-untyped,unused-ignore]
@@ -175,6 +176,49 @@ class Precision:
     @property
     def met(self) -> bool:
         return all(item.met for item in self.reached)
+
+    def data(self) -> dict[str, Any]:
+        """JSON-ready: each target's outcome, the seeds per arm, why it stopped, what it cost."""
+        return {
+            "method": "Law & Kelton's sequential procedure on paired differences (Student t, 95 %)",
+            "baseline": self.baseline,
+            "stopped": self.stopped,
+            "targets": [
+                {
+                    "arm": item.arm,
+                    "figure": item.target.figure,
+                    "segment": item.target.segment,
+                    "asked": item.target.half_width,
+                    "reached": _finite(item.interval.half_width),
+                    "difference": _finite(item.interval.mean),
+                    "low": _finite(item.interval.low),
+                    "high": _finite(item.interval.high),
+                    "seeds": item.interval.seeds,
+                    "met": item.met,
+                }
+                for item in self.reached
+            ],
+            "seeds": dict(self.seeds),
+            "rounds": self.rounds,
+            "cells_run": self.cells_run,
+            "cells_reused": self.cells_reused,
+            "cpu_seconds": round(self.cpu_seconds, 3),
+            "failures": [failure_data(failure) for failure in self.failures],
+        }
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def failure_data(failure: Failure) -> dict[str, Any]:
+    """A failed cell, JSON-ready."""
+    return {
+        "arm": failure.cell.arm,
+        "seed": failure.cell.seed,
+        "attempts": failure.attempts,
+        "error": failure.error,
+    }
 
 
 def run_to_precision(

@@ -18,8 +18,9 @@ from . import svg
 from .results import Results
 
 
-def page(results: Results) -> str:
-    """The whole page, as text."""
+def page(results: Results, advanced: str = "") -> str:
+    """The whole page, as text; ``advanced``: the sections of precision, best arm and output
+    directory (``experiments.sections``), placed before the inputs."""
     template = Template(resources.files(__package__).joinpath("report.html").read_text(encoding="utf-8"))
     experiment = results.experiment
     names = ", ".join(arm.name for arm in results.arms)
@@ -39,6 +40,7 @@ def page(results: Results) -> str:
         tables="".join(_table(results, segment) for segment in [None, *results.segments]),
         changed=_changed(experiment.settings_changed()),
         inputs=escape(json.dumps(experiment.inputs(), indent=2, ensure_ascii=False)),
+        advanced=advanced,
     )
 
 

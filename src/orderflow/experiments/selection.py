@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
-from .adaptive import InvalidTarget, take_seeds, unknown_figure
+from .adaptive import InvalidTarget, failure_data, take_seeds, unknown_figure
 from .streaming import Cell, Cells, Failure
 
 
@@ -52,6 +53,31 @@ class Selection:
     cells_run: int
     cells_reused: int
     failures: tuple[Failure, ...]
+
+    def data(self) -> dict[str, Any]:
+        """JSON-ready: the selection, its guarantee, and each arm's mean, seeds and fate."""
+        return {
+            "method": "KN (Kim & Nelson 2001), common random numbers",
+            "figure": self.figure,
+            "direction": self.direction,
+            "best": self.best,
+            "confidence": self.confidence,
+            "indifference": self.indifference,
+            "guaranteed": self.guaranteed,
+            "statement": self.statement(),
+            "survivors": list(self.survivors),
+            "arms": {
+                arm: {
+                    "mean": mean,
+                    "seeds": self.seeds[arm],
+                    "screened_out_after": self.eliminated_after.get(arm),
+                }
+                for arm, mean in self.means.items()
+            },
+            "cells_run": self.cells_run,
+            "cells_reused": self.cells_reused,
+            "failures": [failure_data(failure) for failure in self.failures],
+        }
 
     def statement(self) -> str:
         """The selection and its guarantee, in one sentence."""

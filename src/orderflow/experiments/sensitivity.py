@@ -213,6 +213,33 @@ class Sensitivity:
     def top(self, figure: str, count: int = 3) -> tuple[Index, ...]:
         return self.indices[figure][:count]
 
+    def data(self) -> dict[str, Any]:
+        """JSON-ready: the method, its measures, and each figure's indices, largest first."""
+        first, second = self.measures
+        return {
+            "method": self.method,
+            "points": self.points,
+            "seeds": self.seeds,
+            "cells_run": self.cells_run,
+            "cells_reused": self.cells_reused,
+            "indices": {
+                figure: [
+                    {
+                        "setting": index.key,
+                        first: _plain(index.value),
+                        f"{first}_confidence": _plain(index.confidence),
+                        second: _plain(index.second),
+                    }
+                    for index in indices
+                ]
+                for figure, indices in self.indices.items()
+            },
+        }
+
+
+def _plain(value: float) -> float | None:
+    return round(value, 6) if math.isfinite(value) else None
+
 
 def run_design(cells: Cells, design: Design, figures: Sequence[str], seeds: Sequence[int]) -> Sensitivity:
     """Run every point of ``design`` (the arms of ``cells``, from ``design.arms``) under ``seeds``
