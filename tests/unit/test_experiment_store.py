@@ -36,7 +36,7 @@ def test_each_cell_is_written_as_it_ends_with_its_figures_and_provenance(tmp_pat
     cells = _cells(tmp_path / "out")
     seen = []
     for cell, figures in cells.run(_everything(ARMS, range(1, 4))):
-        assert cells.store is not None
+        assert isinstance(cells.store, Store)
         assert cells.store.path(cell).exists()  # on disk before it is handed on
         assert dict(figures) == pytest.approx(fake_cell(ARMS[cell.arm], cell.seed))
         seen.append(cell)
@@ -48,7 +48,8 @@ def test_each_cell_is_written_as_it_ends_with_its_figures_and_provenance(tmp_pat
     assert set(manifest["arms"]) == {"baseline", "slow"}
     assert manifest["arms"]["slow"]["settings"] == ARMS["slow"]
     assert {"orderflow", "python", "pyarrow", "scipy"} <= set(manifest["runs"][0]["versions"])
-    table = cells.store.table().to_pandas()  # type: ignore[union-attr]
+    assert isinstance(cells.store, Store)
+    table = cells.store.table().to_pandas()
     assert len(table) == 6 * 4
     assert set(table.columns) == {"arm", "seed", "figure", "value"}
 
@@ -139,7 +140,7 @@ def test_a_cell_file_for_other_settings_is_an_integrity_error(tmp_path: Path) ->
     cells = _cells(tmp_path / "out")
     list(cells.run([Cell("baseline", 1), Cell("baseline", 2)]))
     store = cells.store
-    assert store is not None
+    assert isinstance(store, Store)
     os.replace(store.path(Cell("baseline", 2)), store.path(Cell("baseline", 1)))
     from orderflow.errors import IntegrityError
 

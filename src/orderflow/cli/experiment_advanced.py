@@ -145,7 +145,8 @@ def run(arguments: argparse.Namespace, experiment: Any, executor: Any) -> tuple[
             )
             extra = Extra((chosen.statement(), ""), {"best_arm": chosen.data()}, sections.selection(chosen))
         else:
-            results, extra = advanced.run_fixed(experiment, **common), Extra()
+            results, spent = advanced.run_fixed(experiment, **common)
+            extra = Extra(data={"cells_run": spent.cells_run, "cells_reused": spent.cells_reused})
     if arguments.out is not None:
         manifest = json.loads((arguments.out / "manifest.json").read_text(encoding="utf-8"))
         extra = attrs.evolve(

@@ -141,16 +141,28 @@ def _results(experiment: Experiment, cells: Cells, seeds: Sequence[int]) -> Resu
     return Results(experiment, ordered, experiment.check()[0].market.currency)
 
 
+@attrs.frozen
+class Spent:
+    """What a run cost: cells run now, cells reused from the output directory, CPU seconds."""
+
+    cells_run: int
+    cells_reused: int
+    cpu_seconds: float
+
+
 def run_fixed(
     experiment: Experiment,
     *,
     out: Path | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
-) -> Results:
+) -> tuple[Results, Spent]:
     """Every arm under every seed (as ``running.run``), every finished cell kept in ``out``."""
     cells = _cells(experiment, out, executor, progress)
-    return _results(experiment, cells, experiment.seeds)
+    for _ in cells.run([Planned(arm.name, seed) for arm in experiment.arms for seed in experiment.seeds]):
+        pass  # each cell is kept as it ends; the results read them back
+    results = _results(experiment, cells, experiment.seeds)
+    return results, Spent(cells.ran, cells.reused, cells.cpu_seconds)
 
 
 def known_figures(experiment: Experiment) -> set[str]:
