@@ -310,7 +310,7 @@ def chart(sensitivity: Sensitivity, figure: str, width: int = 560) -> str:
     height = top + len(indices) * (bar_height + gap) + 10
     finite = [i.value + (i.confidence if math.isfinite(i.confidence) else 0) for i in indices]
     largest = max([v for v in finite if math.isfinite(v)] + [1e-12])
-    scale = (width - label_width - 20) / largest
+    scale = (width - label_width - 50) / largest  # room for the value after the longest bar
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" class="sensitivity">',
@@ -329,13 +329,14 @@ def chart(sensitivity: Sensitivity, figure: str, width: int = 560) -> str:
             f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_height}" fill="#4c78a8">'
             f"<title>{html.escape(index.key)}: {measure} {value:.4g} ± {index.confidence:.3g}</title></rect>"
         )
+        end = label_width + length
         if math.isfinite(index.confidence):
             low = label_width + max(value - index.confidence, 0) * scale
-            high = label_width + (value + index.confidence) * scale
+            high = end = label_width + (value + index.confidence) * scale
             middle = y + bar_height / 2
             parts.append(f'<line x1="{low:.1f}" y1="{middle}" x2="{high:.1f}" y2="{middle}" stroke="#222"/>')
         parts.append(
-            f'<text x="{label_width + length + 4:.1f}" y="{y + 13}" font-size="11">{value:.3g}</text>'
+            f'<text x="{max(end, label_width + length) + 4:.1f}" y="{y + 13}" font-size="11">{value:.3g}</text>'
         )
     parts.append("</svg>")
     return "\n".join(parts)
