@@ -125,10 +125,10 @@ def _results(experiment: Experiment, cells: Cells, seeds: Sequence[int]) -> Resu
     """The results over ``seeds``, arm by arm, read back from the cells' store."""
     experiment = attrs.evolve(experiment, seeds=tuple(seeds))
     planned = [Planned(arm.name, seed) for arm in experiment.arms for seed in seeds]
-    ran, reused, progress = cells.ran, cells.reused, cells.progress
+    counts, progress = (cells.ran, cells.reused, cells.cpu_seconds), cells.progress
     cells.progress = None  # reading back is neither progress nor reuse
     found = dict(cells.run_finished(planned, rows=True))
-    cells.ran, cells.reused, cells.progress = ran, reused, progress
+    (cells.ran, cells.reused, cells.cpu_seconds), cells.progress = counts, progress
     missing = [cell for cell in planned if cell not in found]
     if missing:
         errors = {failure.cell: failure.error for failure in cells.failures}

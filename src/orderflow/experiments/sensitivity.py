@@ -336,7 +336,8 @@ def chart(sensitivity: Sensitivity, figure: str, width: int = 560) -> str:
             middle = y + bar_height / 2
             parts.append(f'<line x1="{low:.1f}" y1="{middle}" x2="{high:.1f}" y2="{middle}" stroke="#222"/>')
         parts.append(
-            f'<text x="{max(end, label_width + length) + 4:.1f}" y="{y + 13}" font-size="11">{value:.3g}</text>'
+            f'<text x="{max(end, label_width + length) + 4:.1f}" y="{y + 13}" font-size="11">'
+            f"{value:.3g}</text>"
         )
     parts.append("</svg>")
     return "\n".join(parts)
