@@ -31,9 +31,9 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
-from scipy import stats  # type: ignore[import-untyped,unused-ignore]
 
 from ..domain.errors import InvalidArgument
+from . import statistics
 from .streaming import Cell, Cells, Failure
 
 
@@ -125,13 +125,12 @@ class Interval:
 
 def paired_interval(differences: Sequence[float], confidence: float = 0.95) -> Interval:
     """The mean of ``differences`` and its two-sided Student-t interval (infinite below 2 values)."""
-    n = len(differences)
-    mean = math.fsum(differences) / n if n else math.nan
-    if n < 2:
-        return Interval(mean, -math.inf, math.inf, n)
-    variance = math.fsum((d - mean) ** 2 for d in differences) / (n - 1)
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * math.sqrt(variance / n)
-    return Interval(mean, mean - half, mean + half, n)
+    found = statistics.interval(differences, confidence)  # the experiments' one t interval
+    if found is None:
+        return Interval(math.nan, -math.inf, math.inf, 0)
+    if found.low is None or found.high is None:
+        return Interval(found.mean, -math.inf, math.inf, found.n)
+    return Interval(found.mean, found.low, found.high, found.n)
 
 
 def seeds_needed(differences: Sequence[float], half_width: float, confidence: float = 0.95) -> int:
@@ -141,7 +140,7 @@ def seeds_needed(differences: Sequence[float], half_width: float, confidence: fl
     mean = math.fsum(differences) / n
     deviation = math.sqrt(math.fsum((d - mean) ** 2 for d in differences) / (n - 1))
     i = max(n, 2)
-    while float(stats.t.ppf(0.5 + confidence / 2, i - 1)) * deviation / math.sqrt(i) > half_width:
+    while statistics.t_quantile(i - 1, confidence) * deviation / math.sqrt(i) > half_width:
         i += 1 if i < 64 else i // 8  # past 64 seeds, steps of an eighth: a projection, not a count
     return i
 
@@ -251,7 +250,7 @@ def run_to_precision(
     rounds, confirmed_at, stopped = 0, None, ""
     while True:
         wanted = {arm: min(count, max_seeds) for arm, count in wanted.items()}
-        while rounds and not _affordable(cells, budget, sum(wanted.values()) - sum(given.values())):
+        while wanted != given and rounds and not _affordable(cells, budget, _new(wanted, given)):
             wanted = {arm: (given[arm] + wanted[arm]) // 2 for arm in arms}  # a smaller round
         if wanted == given:
             at_limit = max(given.values()) >= max_seeds
@@ -346,6 +345,10 @@ def take_seeds(order: list[int], start: int, stop: int) -> list[int]:
         following = (max(order) if order else 0) + 1
         order.extend(range(following, following + stop - len(order)))
     return order[start:stop]
+
+
+def _new(wanted: Mapping[str, int], given: Mapping[str, int]) -> int:
+    return sum(wanted.values()) - sum(given.values())
 
 
 def _affordable(cells: Cells, budget: Budget, count: int) -> bool:
