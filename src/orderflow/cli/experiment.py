@@ -142,7 +142,7 @@ def _command(arguments: argparse.Namespace) -> int:
             printed = outputs.json_text(results, extra.data)
         else:
             printed = "\n".join(extra.lines) + ("\n" if extra.lines else "") + outputs.text(results)
-        html = page(results, extra.html) if arguments.html is not None else None
+        html = page(results, extra.html, extra.provenance) if arguments.html is not None else None
         if arguments.csv is not None:
             outputs.write_tables(results, arguments.csv)
         if html is not None:

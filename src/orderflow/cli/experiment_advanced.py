@@ -97,7 +97,8 @@ class Extra:
 
     lines: tuple[str, ...] = ()
     data: dict[str, Any] = attrs.field(factory=dict)
-    html: str = ""
+    html: str = ""  # after the page's headline
+    provenance: str = ""  # before the page's inputs
 
 
 @contextmanager
@@ -152,7 +153,7 @@ def run(arguments: argparse.Namespace, experiment: Any, executor: Any) -> tuple[
         extra = attrs.evolve(
             extra,
             data={**extra.data, "output_directory": str(arguments.out)},
-            html=extra.html + sections.manifest(manifest),
+            provenance=sections.manifest(manifest),
         )
     return results, extra
 

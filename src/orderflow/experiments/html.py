@@ -18,9 +18,10 @@ from . import svg
 from .results import Results
 
 
-def page(results: Results, advanced: str = "") -> str:
-    """The whole page, as text; ``advanced``: the sections of precision, best arm and output
-    directory (``experiments.sections``), placed before the inputs."""
+def page(results: Results, answers: str = "", provenance: str = "") -> str:
+    """The whole page, as text; ``answers`` (the precision reached, the best arm) after the
+    headline and ``provenance`` (the output directory's manifest) before the inputs, both made
+    by ``experiments.sections``."""
     template = Template(resources.files(__package__).joinpath("report.html").read_text(encoding="utf-8"))
     experiment = results.experiment
     names = ", ".join(arm.name for arm in results.arms)
@@ -40,7 +41,8 @@ def page(results: Results, advanced: str = "") -> str:
         tables="".join(_table(results, segment) for segment in [None, *results.segments]),
         changed=_changed(experiment.settings_changed()),
         inputs=escape(json.dumps(experiment.inputs(), indent=2, ensure_ascii=False)),
-        advanced=advanced,
+        answers=answers,
+        provenance=provenance,
     )
 
 
