@@ -91,9 +91,16 @@ def test_the_budget_stops_the_rounds_and_the_outcome_says_so() -> None:
     cells = Cells(fake_cell, ARMS)
     outcome = run_to_precision(cells, "baseline", [Target("completed_percent", 0.01)], Budget(cells=40))
     assert not outcome.met
-    assert "budget ended" in outcome.stopped
+    assert outcome.stopped == "the budget ended before every target was met"
     assert outcome.cells_run <= 40
     assert outcome.cells_run > 15  # it spent what it could, not just the first round
+
+
+def test_the_seed_limit_stops_the_rounds_and_the_outcome_says_so() -> None:
+    target = [Target("completed_percent", 0.001)]
+    outcome = run_to_precision(Cells(fake_cell, ARMS), "baseline", target, Budget(), max_seeds=12)
+    assert outcome.stopped == "the limit of 12 seeds per arm came before every target was met"
+    assert max(outcome.seeds.values()) == 12
 
 
 def test_a_cpu_budget_bounds_the_cells_by_their_measured_cost() -> None:

@@ -254,8 +254,11 @@ def run_to_precision(
             wanted = {arm: (given[arm] + wanted[arm]) // 2 for arm in arms}  # a smaller round
         if wanted == given:
             at_limit = max(given.values()) >= max_seeds
-            stopped = f"the limit of {max_seeds} seeds per arm" if at_limit else "the budget ended"
-            stopped += " came before every target was met"
+            stopped = (
+                f"the limit of {max_seeds} seeds per arm came before every target was met"
+                if at_limit
+                else "the budget ended before every target was met"
+            )
             if confirmed_at is not None:
                 stopped = "every target was met (its look-ahead cut short by the budget)"
             break
