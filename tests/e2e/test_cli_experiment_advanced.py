@@ -40,6 +40,15 @@ def test_precision_adds_seeds_until_met_and_says_so(
     assert "Law &amp; Kelton" in page
 
 
+def test_the_look_ahead_confirms_over_more_seeds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*PRECISION, "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)["precision"]
+    assert main([*PRECISION, "--json", "--look-ahead", "3"]) == 0
+    confirmed = json.loads(capsys.readouterr().out)["precision"]
+    assert confirmed["stopped"] == "every target was met"
+    assert confirmed["seeds"]["review_decision_window=3"] >= plain["seeds"]["review_decision_window=3"] + 3
+
+
 def test_out_resumes_reusing_every_cell_with_the_same_results(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -107,7 +116,8 @@ BAD = [
         "5 cells cannot pay for the first round",
     ),
     (["--precision", "outcomes.completed.percent=0.1", "--budget", "lots"], "--budget: expected a number"),
-    (["--budget", "100"], "--budget goes with --precision"),
+    (["--budget", "100"], "--budget and --look-ahead go with --precision"),
+    (["--precision", "money.refunded=1", "--look-ahead", "-1"], "--look-ahead must be 0 or more"),
     (["--best", "money.refunded"], "--best needs --indifference"),
     (["--best", "money.refunded", "--indifference", "0"], "indifference: must be a positive"),
     (["--best", "money.refunds", "--indifference", "1"], "money.refunds: no such figure"),

@@ -48,6 +48,9 @@ def add_arguments(command: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--budget", metavar="N|TIME", help="most cells (N), or CPU time (90s, 5m, 1h)")
     group.add_argument(
+        "--look-ahead", type=int, default=0, metavar="K", help="confirm a met precision over K more seeds"
+    )
+    group.add_argument(
         "--best", metavar="FIGURE[:min]", help="select the arm with the highest (or :min lowest)"
     )
     group.add_argument(
@@ -81,8 +84,10 @@ def check(arguments: argparse.Namespace) -> None:
     modes = [name for name in ("precision", "best", "sensitivity") if getattr(arguments, name)]
     if len(modes) > 1:
         raise InvalidArgument(f"--{modes[0]} and --{modes[1]} answer different questions: give one")
-    if arguments.budget is not None and not arguments.precision:
-        raise InvalidArgument("--budget goes with --precision")
+    if (arguments.budget is not None or arguments.look_ahead) and not arguments.precision:
+        raise InvalidArgument("--budget and --look-ahead go with --precision")
+    if arguments.look_ahead < 0:
+        raise InvalidArgument(f"--look-ahead must be 0 or more seeds, not {arguments.look_ahead}")
     if arguments.best and arguments.indifference is None:
         raise InvalidArgument("--best needs --indifference D: the smallest difference worth telling apart")
     if arguments.indifference is not None and not arguments.best:
@@ -131,7 +136,9 @@ def run(arguments: argparse.Namespace, experiment: Any, executor: Any) -> tuple[
             targets = [Target.parse(text) for text in arguments.precision]
             budget = Budget.parse(arguments.budget) if arguments.budget else Budget()
             initial = len(experiment.seeds) if arguments.seeds is not None else 5
-            outcome, results = advanced.run_precision(experiment, targets, budget, initial=initial, **common)
+            outcome, results = advanced.run_precision(
+                experiment, targets, budget, initial=initial, look_ahead=arguments.look_ahead, **common
+            )
             extra = Extra(
                 _precision_lines(outcome), {"precision": outcome.data()}, sections.precision(outcome)
             )
