@@ -40,5 +40,6 @@ def test_the_report_renders_its_charts_and_tables_offline(page: Any, tmp_path: P
     )
     assert "seller.segments.slow.share" in page.locator("table.settings").inner_text()  # the inputs
     assert '"sweep": "seller.on_time_probability"' in page.locator("pre").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1200  # wide tables scroll inside
     assert page.console_errors == []
     assert screenshot(page, "experiment-report").stat().st_size > 10_000

@@ -198,3 +198,16 @@ def test_simulate_records_its_set_changes_in_its_setup(capsys: pytest.CaptureFix
     out = capsys.readouterr().out
     assert "settings changed from the defaults\n  market.orders " in out
     assert "  seller.on_time_probability" in out
+
+
+def test_the_page_is_self_contained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "report.html"
+    assert main([*WINDOW, "--html", str(page)]) == 0
+    capsys.readouterr()
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert "<script" not in html
+    assert "http://" not in html.replace("http://www.w3.org", "")
+    assert "https://" not in html
+    assert html.count("<svg") >= 17  # a difference chart, then one per key figure
+    assert html.count('<table class="figures"') == 1  # no segments: all orders only

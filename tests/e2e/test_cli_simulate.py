@@ -43,7 +43,7 @@ def test_json_is_the_same_run_every_time(capsys: pytest.CaptureFixture[str]) -> 
         "placed": 300,
         "ended": 300,
         "unfinished": 0,
-        "peak_alive": first["orders"]["peak_alive"],
+        "peak_alive_hourly": first["orders"]["peak_alive_hourly"],
     }
     assert first["money"]["conserved"] is True
 

@@ -24,7 +24,7 @@ def test_each_command_prints_what_the_doc_shows(
     monkeypatch.chdir(tmp_path)
     assert main(shlex.split(command.removeprefix("$ "))[1:]) == 0
     printed = capsys.readouterr().out.splitlines()
-    assert printed[: len(shown)] == shown
+    assert printed[: len(shown)] == shown, "the doc is stale: run the command and paste what it prints"
 
 
 def test_the_python_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

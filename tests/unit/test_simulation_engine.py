@@ -88,7 +88,7 @@ def test_live_orders_are_bounded_by_the_arrivals_of_one_life() -> None:
     data = report(run)
     assert data["outcomes"]["canceled"]["count"] == 1200
     assert data["canceled_by"] == {"acceptance": 1200}
-    assert 450 < data["orders"]["peak_alive"] < 800  # ~600 arrive in 48 hours; 1,200 in all
+    assert 450 < data["orders"]["peak_alive_hourly"] < 800  # ~600 arrive in 48 hours; 1,200 in all
 
 
 def test_at_the_horizon_only_unfinished_orders_are_alive_and_each_is_active_or_frozen() -> None:

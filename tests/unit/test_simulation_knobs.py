@@ -105,7 +105,7 @@ KNOBS: list[tuple[str, object, Callable[[Report], Any], str]] = [
     ("mediator.split_buyer_ratio", 0.9, at("money", "refunded"), UP),
     ("mediator.decision_delay.median_hours", 1000, at("hours_to_close", "mean"), UP),
     ("market.orders", 600, at("orders", "placed"), UP),
-    ("market.rate_per_day", 5000, at("orders", "peak_alive"), UP),
+    ("market.rate_per_day", 5000, at("orders", "peak_alive_hourly"), UP),
     ("market.sellers", 10, at("setup", "sellers"), DOWN),
     ("market.buyers", 20, at("setup", "buyers"), DOWN),
     ("market.popularity", 3.0, at("setup", "sellers"), DOWN),

@@ -3,6 +3,7 @@ each with its own totals; bad segment settings are typed errors naming the key."
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -140,3 +141,35 @@ def test_the_report_setup_records_every_setting_changed() -> None:
         "seller.on_time_probability": 0.5,
         "policy.review_decision_window": 3,
     }
+
+
+def test_buyer_segments_have_their_own_behaviour_and_report() -> None:
+    settings = config.parse(
+        {
+            "buyer": {
+                "segments": {"picky": {"share": 0.3, "revision_probability": 0.9}, "easy": {"share": "rest"}}
+            }
+        }
+    )
+    run = simulate(Setup(seed=4, market=Market(orders=1200), behaviour=settings.behaviour))
+    parts = report(run)["segments"]
+    assert list(parts) == ["buyer:picky", "buyer:easy"]
+    picky, easy = parts["buyer:picky"], parts["buyer:easy"]
+    assert picky["orders"]["placed"] + easy["orders"]["placed"] == 1200
+    assert picky["rates"]["revision_percent"] > 3 * easy["rates"]["revision_percent"]
+    assert picky["setup"]["buyers"] + easy["setup"]["buyers"] == len(run.population.buyers)
+
+
+def test_a_run_cut_in_shards_reports_each_segment_as_the_whole_run_does() -> None:
+    from orderflow.simulation import shards
+
+    setup = Setup(
+        seed=5,
+        market=Market(orders=1200, rate_per_day=50),
+        behaviour=config.parse(SLOW).behaviour,
+        horizon_days=10,
+    )
+    whole = report(simulate(setup))
+    merged = report(shards.merge([shards.run_shard(shard) for shard in shards.shards_of(setup, 3)]))
+    assert whole["segments"]["seller:slow"]["orders"]["unfinished"] > 0  # the horizon cuts some lives
+    assert json.dumps(merged) == json.dumps(whole)

@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "experiment",
         help="compare arms of the simulation over many seeds, with confidence intervals",
         description="Run a baseline and variants of the simulation under the same seeds and report "
-        "each figure's mean with its 95 %% interval and each variant's paired difference.",
+        "each figure's mean with its 95 % interval and each variant's paired difference.",
         epilog=EXAMPLES + "\n" + advanced.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

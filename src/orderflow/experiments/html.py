@@ -79,7 +79,7 @@ def _differences(results: Results, arm: str) -> str:
                 text + (" *" if found.excludes_zero else ""),
             )
         )
-    return svg.intervals(f"{arm}: difference, % of the baseline", rows, zero=True)
+    return svg.intervals(f"{arm}: difference, % of the baseline", rows, zero=True, axis="%")
 
 
 def _charts(results: Results) -> str:
@@ -152,8 +152,9 @@ def _table(results: Results, segment: str | None) -> str:
             body.append(f"<tr>{''.join(cells)}</tr>")
     title = "All orders" if segment is None else f"Segment {segment}"
     return (
-        f'<h3>{escape(title)}</h3><table class="figures" data-segment="{escape(segment or "")}">'
-        f"<thead><tr><th>figure</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        f'<h3>{escape(title)}</h3><div class="scroll">'
+        f'<table class="figures" data-segment="{escape(segment or "")}">'
+        f"<thead><tr><th>figure</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 

@@ -2,12 +2,13 @@
 difference between two arms run under the same seeds (common random numbers).
 
 Theory. Each seed is one independent replication, so the values of a figure over the seeds are a
-sample; the interval is Student's t interval of its mean, ``mean ± t(0.975, n - 1) · s / √n`` for 95 %,
-with the quantile from SciPy. Two arms under the same seed share arrivals, parties and draws, so
-their values are correlated: the difference is taken seed by seed first and the interval is that
-of the differences' mean (the paired t interval), far narrower than two separate intervals. When
-nothing differs, every difference is exactly 0 and so is the interval. The functions take plain
-sequences of floats (one per seed), so they serve any caller that has per-seed figures.
+sample; the interval is Student's t interval of its mean, ``mean ± t(0.975, n - 1) · s / √n``
+for 95 %, with the quantile from SciPy (``scipy.special.stdtrit``). Two arms under the same seed
+share arrivals, parties and draws, so their values are correlated: the difference is taken seed
+by seed first and the interval is that of the differences' mean (the paired t interval), far
+narrower than two separate intervals. When nothing differs, every difference is exactly 0 and so
+is the interval. The functions take plain sequences of floats (one per seed), so they serve any
+caller that has per-seed figures.
 """
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ class Interval:
 
 @lru_cache(maxsize=256)
 def t_quantile(degrees: int, confidence: float = CONFIDENCE) -> float:
-    """Student's t quantile for a two-sided ``confidence`` interval (SciPy)."""
-    from scipy.stats import t  # the experiments extra; imported here to keep imports fast
+    """Student's t quantile for a two-sided ``confidence`` interval: SciPy's inverse of the t
+    distribution function (``scipy.special.stdtrit``, what ``scipy.stats.t.ppf`` computes, for a
+    third of ``scipy.stats``' import time)."""
+    from scipy.special import stdtrit  # the experiments extra; imported here to keep imports fast
 
-    return float(t.ppf(1 - (1 - confidence) / 2, degrees))
+    return float(stdtrit(degrees, 1 - (1 - confidence) / 2))
 
 
 def interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Interval | None:

@@ -15,7 +15,7 @@ import attrs
 
 WIDTH = 560
 ROW = 26
-LEFT = 170
+LEFT = 200
 RIGHT = 150
 COLOURS = ("#1f6feb", "#d9480f", "#2f9e44", "#9c36b5", "#e8590c", "#0c8599", "#5c940d", "#c2255c")
 
@@ -42,9 +42,10 @@ def _scale(values: Sequence[float], zero: bool) -> tuple[float, float]:
     return low - pad, high + pad
 
 
-def intervals(title: str, rows: Sequence[Row], zero: bool = False) -> str:
-    """Each row's mean as a dot and its interval as a bar; ``zero`` draws and includes 0."""
-    height = 34 + ROW * len(rows) + 10
+def intervals(title: str, rows: Sequence[Row], zero: bool = False, axis: str = "") -> str:
+    """Each row's mean as a dot and its interval as a bar; ``zero`` draws and includes 0; an
+    ``axis`` (a unit, e.g. "%") writes the scale's ends and 0 under the rows."""
+    height = 34 + ROW * len(rows) + (26 if axis else 10)
     values = [v for row in rows for v in (row.mean, row.low, row.high) if v is not None and math.isfinite(v)]
     if not values:
         values = [0.0]
@@ -59,12 +60,22 @@ def intervals(title: str, rows: Sequence[Row], zero: bool = False) -> str:
         f"<title>{escape(title)}</title>",
         f'<text x="4" y="18" class="chart-title">{escape(title)}</text>',
     ]
+    bottom = 34 + ROW * len(rows)
     if zero:
-        parts.append(f'<line x1="{x(0):.1f}" y1="26" x2="{x(0):.1f}" y2="{height - 6}" class="zero"/>')
+        parts.append(f'<line x1="{x(0):.1f}" y1="26" x2="{x(0):.1f}" y2="{bottom}" class="zero"/>')
+    if axis:
+        ticks = [(low, "start"), (high, "end")]
+        if min(abs(x(0.0) - x(low)), abs(x(high) - x(0.0))) > 50:  # 0 apart from both ends
+            ticks.append((0.0, "middle"))
+        for tick, anchor in ticks:
+            parts.append(
+                f'<text x="{x(tick):.1f}" y="{bottom + 16}" text-anchor="{anchor}" class="tick">'
+                f"{tick:+.3g} {escape(axis)}</text>"
+            )
     for index, row in enumerate(rows):
         y = 34 + ROW * index + ROW / 2
         colour = COLOURS[index % len(COLOURS)]
-        parts.append(f'<text x="4" y="{y + 4:.1f}" class="row-name">{escape(_short(row.name, 26))}</text>')
+        parts.append(f'<text x="4" y="{y + 4:.1f}" class="row-name">{escape(_short(row.name, 30))}</text>')
         if row.low is not None and row.high is not None:
             parts.append(
                 f'<line x1="{x(row.low):.1f}" y1="{y:.1f}" x2="{x(row.high):.1f}" y2="{y:.1f}" '

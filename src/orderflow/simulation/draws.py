@@ -1,12 +1,16 @@
-"""Per-order random draws: a tiny counter-based generator (SplitMix64) an order can carry.
+"""Per-order and per-party random draws: a tiny counter-based generator (SplitMix64).
 
-Every order draws from its own stream, seeded from the run's seed and the order's index, so the
-same order meets the same draws under two policies (``--compare-policy``) as long as its life
-goes the same way. A ``random.Random`` per live order would cost 2.5 KB each; this costs one int.
+Every order draws from its own stream, seeded from the run's seed and the order's index in the
+arrivals, so the same order meets the same draws under two policies (``--compare-policy``) as
+long as its life goes the same way, and in whichever shard runs it (``shards``). Every party
+draws its trait from a stream of its own (``party_seed``: the seed, its role and its name), so a
+party is the same whichever orders meet it first. A ``random.Random`` per live order would cost
+2.5 KB each; this costs one int.
 """
 
 from __future__ import annotations
 
+from hashlib import blake2b
 from math import cos, exp, log, pi, sqrt
 
 _MASK = (1 << 64) - 1
@@ -25,6 +29,12 @@ def _mix(value: int) -> int:
 def stream_seed(seed: int, index: int) -> int:
     """The seed of stream ``index`` of a run seeded with ``seed``."""
     return _mix((_mix(seed & _MASK) + index * _GOLDEN) & _MASK)
+
+
+def party_seed(seed: int, role: str, name: str) -> int:
+    """The seed of the stream of party ``name`` playing ``role`` in a run seeded with ``seed``."""
+    digest = blake2b(f"{role}:{name}".encode(), digest_size=8, person=b"orderflow-party").digest()
+    return stream_seed(seed, int.from_bytes(digest, "big"))
 
 
 class Draws:
@@ -51,6 +61,11 @@ class Draws:
 
     def between(self, low: float, high: float) -> float:
         return low + (high - low) * self.uniform()
+
+    def normal(self) -> float:
+        """A standard normal draw (Box-Muller, from two uniforms)."""
+        first, second = self.uniform(), self.uniform()
+        return sqrt(-2.0 * log(1.0 - first)) * cos(_TAU * second)
 
     def lognormal(self, median: float, spread: float) -> float:
         """``median`` times e to a normal of deviation ``spread`` (Box-Muller)."""

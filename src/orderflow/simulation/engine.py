@@ -1,16 +1,20 @@
 """The discrete-event loop: a heap of instants on a virtual clock, driving the real core.
 
-Theory of operation. The heap holds ``(instant, sequence, item)``: the next arrival, and one
-entry per live order, at the earlier of its next deadline (``next_due``) and the action its
-parties planned (``actors``); ``next_due`` is asked only when the core's cheap test cannot rule
-out a deadline by the planned instant (mostly it can: the plan comes first). Only an order's own
-entry ever changes it, so an entry is never stale. Waking an order either ``advance``s it to its
-deadline or ``decide``s the planned command; a command the core rejects (the typed errors) is
-dropped and the parties plan again without it. A terminal order is counted and forgotten at
-once: memory follows the orders alive, and the totals are counters (``tally``), kept again per
-seller and buyer segment when segments are set (each live order holds its segments'). Nothing sleeps
-and no wall clock is read; every draw comes from seeded generators, so a run is a pure function
-of its ``Setup``.
+Theory of operation. Arrivals come in time order and wait outside the heap, one at a time; the
+heap holds ``(instant, sequence, live)``: one entry per live order, at the earlier of its next
+deadline (``next_due``) and the action its parties planned (``actors``); ``next_due`` is asked
+only when the core's cheap test cannot rule out a deadline by the planned instant (mostly it
+can: the plan comes first). Only an order's own entry ever changes it, so an entry is never
+stale. Waking an order either ``advance``s it to its deadline or ``decide``s the planned
+command; a command the core rejects (the typed errors) is dropped and the parties plan again
+without it. A terminal order is counted and forgotten at once: memory follows the orders alive,
+and the totals are counters (``tally``), kept again per seller and buyer segment when segments
+are set (each live order holds its segments'). Nothing sleeps and no wall clock is read; every
+draw comes from seeded generators, so a run is a pure function of its ``Setup``.
+
+An engine may run one shard of a run (``shards``): it reads every arrival, numbers each by its
+place in the arrivals (the seed of the order's draws and its id), and places only the orders of
+its own sellers. Orders never interact, so the shards' runs merge into the run made in one piece.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 
@@ -31,7 +36,7 @@ from ..domain.money import Money, minor_units, zero
 from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, Policy
 from ..domain.timers import advance, next_due, nothing_due_by
-from ..stats import SellerStats
+from ..stats import SellerRates, SellerStats
 from .actors import NOTHING_EXCLUDED, Actors, Live
 from .behaviour import Behaviour
 from .draws import Draws, stream_seed
@@ -60,74 +65,101 @@ class Setup:
         return None if self.horizon_days is None else self.market.start + timedelta(days=self.horizon_days)
 
 
+class SellerRatesBook(Protocol):
+    """What a run's seller statistics answer: a ``SellerStats``, or those of a run's shards."""
+
+    def rates(self, seller: str, now: datetime) -> SellerRates: ...
+
+    def sellers(self) -> tuple[str, ...]: ...
+
+    @property
+    def held(self) -> int: ...
+
+
 @attrs.frozen
 class Run:
     """What a finished run leaves: its totals, the orders still alive, the parties met."""
 
     setup: Setup
     tally: Tally = attrs.field(eq=False)
+    #: The orders alive when the run stopped, by index; a run merged from shards (``shards``)
+    #: has none here (an order cannot leave its process), and its tally counts them.
     unfinished: tuple[Live, ...] = attrs.field(eq=False)
     population: Population = attrs.field(eq=False)
-    stats: SellerStats = attrs.field(eq=False)
+    stats: SellerRatesBook = attrs.field(eq=False)
     clock: datetime  # the last instant simulated (the horizon, if one was set and reached)
     #: The totals of each segment's orders, by ``seller:NAME`` and ``buyer:NAME`` (none unset).
     segments: dict[str, Tally] = attrs.field(eq=False, factory=dict)
 
 
+#: The orders an engine places: those of the sellers for which this is true (None: every order).
+Sellers = Callable[[str], bool]
+
+
 class Engine:
     """One simulation run; ``run()`` once."""
 
-    def __init__(self, setup: Setup, progress: Callable[[int], None] | None = None) -> None:
-        self.setup, self.progress = setup, progress
+    def __init__(
+        self, setup: Setup, progress: Callable[[int], None] | None = None, sellers: Sellers | None = None
+    ) -> None:
+        self.setup, self.progress, self.sellers = setup, progress, sellers
         market, behaviour = setup.market, setup.behaviour
         self.actors = Actors(behaviour)
         self._plan = self.actors.plan
         self.population = Population(
             setup.seed, behaviour.seller, behaviour.buyer, behaviour.seller_segments, behaviour.buyer_segments
         )
-        self.tally = Tally(zero(market.currency))
+        self.tally = Tally(zero(market.currency), market.start)
         self.segments = {
-            f"{role}:{segment.name}": Tally(zero(market.currency))
+            f"{role}:{segment.name}": Tally(zero(market.currency), market.start)
             for role, segments in (("seller", behaviour.seller_segments), ("buyer", behaviour.buyer_segments))
             for segment in segments
         }
         self.stats = SellerStats(setup.policy)
         self.live: dict[int, Live] = {}
-        self.heap: list[tuple[datetime, int, Live | Arrival]] = []
+        self.heap: list[tuple[datetime, int, Live]] = []  # live orders by the instant they wake
         self.sequence = itertools.count()
         self._cent = Decimal(1).scaleb(-minor_units(market.currency))
         self._prices_made: dict[Decimal, Prices] = {}
 
-    def arrivals(self) -> Iterator[Arrival]:
-        setup = self.setup
+    def arrivals(self) -> Iterator[tuple[int, Arrival]]:
+        """This engine's arrivals, each with its index among all the run's arrivals."""
+        setup, mine = self.setup, self.sellers
         if setup.arrivals is not None:
-            return file_arrivals(setup.arrivals, setup.market, setup.seed)
-        return poisson_arrivals(setup.market, setup.seed)
+            every = file_arrivals(setup.arrivals, setup.market, setup.seed)
+        else:
+            every = poisson_arrivals(setup.market, setup.seed)
+        numbered = enumerate(every)
+        return numbered if mine is None else (pair for pair in numbered if mine(pair[1].seller))
 
     def run(self) -> Run:
         horizon, heap, pop = self.setup.horizon, self.heap, heapq.heappop
-        wake, place, next_arrival = self._wake, self._place, self._next_arrival  # bound once: hot loop
+        wake, place = self._wake, self._place  # bound once: hot loop
         arrivals = self.arrivals()
-        next_arrival(arrivals)
+        upcoming = next(arrivals, None)  # arrivals come in time order: they wait outside the heap
         clock = self.setup.market.start
-        while heap and (horizon is None or heap[0][0] <= horizon):
-            clock, _, item = pop(heap)
-            if isinstance(item, Live):
-                wake(item)
+        while True:
+            if upcoming is not None and (not heap or upcoming[1].at < heap[0][0]):
+                if horizon is not None and upcoming[1].at > horizon:
+                    upcoming = None  # no more arrivals; orders alive go on to the horizon
+                    continue
+                clock = upcoming[1].at
+                place(upcoming)
+                upcoming = next(arrivals, None)
+            elif heap and (horizon is None or heap[0][0] <= horizon):
+                clock, _, live = pop(heap)
+                wake(live)
             else:
-                place(item)
-                next_arrival(arrivals)
+                break
         if horizon is not None:
             clock = horizon
         if self.progress is not None and self.tally.placed % 1000:
             self.progress(self.tally.placed % 1000)
-        unfinished = tuple(self.live.values())
+        unfinished = tuple(sorted(self.live.values(), key=lambda live: live.index))
+        self.tally.alive_at_the_end(live.order for live in unfinished)
+        for segment in self.segments.values():
+            segment.alive_at_the_end(live.order for live in unfinished if segment in live.tallies)
         return Run(self.setup, self.tally, unfinished, self.population, self.stats, clock, self.segments)
-
-    def _next_arrival(self, arrivals: Iterator[Arrival]) -> None:
-        arrival = next(arrivals, None)
-        if arrival is not None:
-            heapq.heappush(self.heap, (arrival.at, next(self.sequence), arrival))
 
     def _prices(self, price: Decimal) -> Prices:
         """The price, an option (a third of it, one more day), a tip (a tenth) and the platform's
@@ -154,9 +186,9 @@ class Engine:
             self._prices_made[price] = found
         return found
 
-    def _place(self, arrival: Arrival) -> None:
+    def _place(self, numbered: tuple[int, Arrival]) -> None:
         setup, tally = self.setup, self.tally
-        index = tally.placed
+        index, arrival = numbered
         draws = Draws(stream_seed(setup.seed, index))
         buyer = self.population.buyer(arrival.buyer)
         price, option, tip, fee, fee_with_option = self._prices(arrival.price)
@@ -182,8 +214,6 @@ class Engine:
             for segment in live.tallies:
                 segment.placed_order(placed)
         self.live[index] = live
-        if len(self.live) > tally.peak_live:
-            tally.peak_live = len(self.live)
         if self.progress is not None and tally.placed % 1000 == 0:
             self.progress(1000)
         self._schedule(live, arrival.at)

@@ -26,21 +26,25 @@ are cancelled. Errors travel as (class, args, attributes) and are rebuilt withou
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-if TYPE_CHECKING:  # only for the type checker: distributed is imported in DaskExecutor alone
+if TYPE_CHECKING:  # for the type checker only: each is imported where it is used (start-up time)
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
+
     from distributed import Client, LocalCluster
 
 from ..domain.errors import InvalidArgument
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+#: How long to wait for a Dask scheduler to answer before giving up.
+CONNECT_SECONDS = 10
 
 #: Items submitted ahead per worker: enough to keep every worker busy, few enough to bound memory.
 IN_FLIGHT_PER_WORKER = 2
@@ -151,8 +155,10 @@ class SerialExecutor(_Closing):
             yield index, function(item)
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> BaseContext:
     """forkserver where the platform has it (Linux, macOS), else spawn: never fork."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
@@ -165,6 +171,8 @@ class ProcessExecutor(_Closing):
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, function: Callable[[T], R], items: Sequence[T]) -> Iterator[tuple[int, R]]:
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
         if self._pool is None:
             self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
         pool, limit = self._pool, self.workers * IN_FLIGHT_PER_WORKER
@@ -209,11 +217,14 @@ class DaskExecutor(_Closing):
                 n_workers=workers or machine_cores(),
                 threads_per_worker=1,
                 processes=True,
-                dashboard_address=None,
+                dashboard_address=":0",  # any free port: never a clash, never a warning
             )
             self.client: Client = Client(self._cluster)  # type: ignore[no-untyped-call]
         else:
-            self.client = Client(address)  # type: ignore[no-untyped-call]
+            try:
+                self.client = Client(address, timeout=CONNECT_SECONDS)  # type: ignore[no-untyped-call]
+            except (OSError, ValueError) as error:  # unreachable (TimeoutError is an OSError), or no address
+                raise InvalidArgument(f"no Dask scheduler answered at {address!r}: {error}") from None
         self.workers = self._threads() or workers or 1
 
     def _threads(self) -> int:

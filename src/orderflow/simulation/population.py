@@ -2,9 +2,11 @@
 
 Arrivals come from a Poisson process at ``Market.rate_per_day`` or from a CSV file of instants
 (``at``, optionally ``price``, ``seller``, ``buyer``, ``delivery_days``), read lazily. Sellers are
-picked with Zipf-like popularity. Each party's trait is drawn once, on first appearance, from the
-population's own generator, so traits do not depend on the policy or on the orders' draws; its
-segment (if any are set) by its id and the seed (``segments``), so every arm sees the same.
+picked with Zipf-like popularity. Each party's trait is drawn once, on first appearance, from a
+stream of its own (``draws.party_seed``: the seed, its role and its name), so traits do not depend
+on the policy, on the orders' draws, nor on which orders meet the party first: every shard of a
+run (``shards``) sees the same party alike. Its segment (if any are set) depends on its id and the
+seed too (``segments``), so every arm of an experiment sees the same.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import attrs
 from ..domain.dates import require_aware
 from ..domain.errors import InvalidTime
 from .behaviour import BuyerBehaviour, InvalidBehaviour, Segment, SellerBehaviour, positive
+from .draws import Draws, party_seed
 from .segments import segment_of
 
 DAY_SECONDS = 86_400.0
@@ -141,7 +144,7 @@ class Population:
         seller_segments: tuple[Segment[SellerBehaviour], ...] = (),
         buyer_segments: tuple[Segment[BuyerBehaviour], ...] = (),
     ) -> None:
-        self._seed, self._random = seed, random.Random(f"{seed}:population")
+        self.seed = seed
         self._seller, self._buyer = seller, buyer
         self._seller_segments, self._buyer_segments = seller_segments, buyer_segments
         self.sellers: dict[str, SellerProfile] = {}
@@ -152,9 +155,9 @@ class Population:
         if profile is None:
             behaviour, segment = self._seller, ""
             if self._seller_segments:
-                found = segment_of(self._seed, "seller", name, self._seller_segments)
+                found = segment_of(self.seed, "seller", name, self._seller_segments)
                 behaviour, segment = found.behaviour, found.name
-            trait = self._random.gauss(0.0, 1.0) * behaviour.reliability_spread
+            trait = Draws(party_seed(self.seed, "seller", name)).normal() * behaviour.reliability_spread
             profile = self.sellers[name] = SellerProfile.drawn(name, behaviour, trait, segment)
         return profile
 
@@ -163,11 +166,16 @@ class Population:
         if profile is None:
             behaviour, segment = self._buyer, ""
             if self._buyer_segments:
-                found = segment_of(self._seed, "buyer", name, self._buyer_segments)
+                found = segment_of(self.seed, "buyer", name, self._buyer_segments)
                 behaviour, segment = found.behaviour, found.name
-            trait = self._random.gauss(0.0, 1.0) * behaviour.demand_spread
+            trait = Draws(party_seed(self.seed, "buyer", name)).normal() * behaviour.demand_spread
             profile = self.buyers[name] = BuyerProfile.drawn(name, behaviour, trait, segment)
         return profile
+
+    def merge(self, other: Population) -> None:
+        """Add the parties ``other`` met (a shard of the same run: the same party, the same profile)."""
+        self.sellers.update(other.sellers)
+        self.buyers.update(other.buyers)
 
 
 class Arrival(NamedTuple):

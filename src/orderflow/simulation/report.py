@@ -64,27 +64,24 @@ def title(data: Report) -> str:
     return policy + (f" ({changes})" if changes else "")
 
 
-def _part(run: Run, segment: str | None) -> tuple[Tally, list[Any], int, int, set[str] | None]:
-    """The totals, unfinished orders, sellers, buyers (and sellers to rate) of ``segment``."""
+def _part(run: Run, segment: str | None) -> tuple[Tally, int, int, set[str] | None]:
+    """The totals, sellers and buyers (and the sellers to rate) of ``segment``, or of the run."""
     if segment is None:
-        return run.tally, list(run.unfinished), len(run.population.sellers), len(run.population.buyers), None
+        return run.tally, len(run.population.sellers), len(run.population.buyers), None
     role, _, name = segment.partition(":")
-    sellers = {seller for seller, p in run.population.sellers.items() if p.segment == name}
-    buyers = {buyer for buyer, p in run.population.buyers.items() if p.segment == name}
     if role == "seller":
-        unfinished = [live for live in run.unfinished if live.seller.segment == name]
-        return run.segments[segment], unfinished, len(sellers), len(run.population.buyers), sellers
-    unfinished = [live for live in run.unfinished if live.buyer.segment == name]
-    return run.segments[segment], unfinished, len(run.population.sellers), len(buyers), None
+        sellers = {seller for seller, p in run.population.sellers.items() if p.segment == name}
+        return run.segments[segment], len(sellers), len(run.population.buyers), sellers
+    buyers = sum(p.segment == name for p in run.population.buyers.values())
+    return run.segments[segment], len(run.population.sellers), buyers, None
 
 
 def report(run: Run, segment: str | None = None) -> Report:
     """The run summed up, as JSON-ready data (amounts as decimal strings); with ``segment``
     (``seller:slow``), the orders of that segment's parties only."""
     setup = run.setup
-    tally, live_orders, sellers, buyers, rated = _part(run, segment)
-    ended, unfinished = sum(tally.ended.values()), len(live_orders)
-    escrow = sum((live.order.ledger.escrow for live in live_orders), tally.paid_in * 0)
+    tally, sellers, buyers, rated = _part(run, segment)
+    ended, unfinished, escrow = sum(tally.ended.values()), tally.unfinished, tally.escrow_held
     accounted = escrow + tally.refunded + tally.credited + tally.revenue
     outcomes = {state: tally.ended[state] for state in _ENDS}
     outcomes["unfinished"] = unfinished
@@ -111,7 +108,7 @@ def report(run: Run, segment: str | None = None) -> Report:
             "placed": tally.placed,
             "ended": ended,
             "unfinished": unfinished,
-            **({"peak_alive": tally.peak_live} if segment is None else {}),
+            "peak_alive_hourly": tally.peak_alive_hourly,
         },
         "outcomes": {
             state: {"count": count, "percent": _percent(count, tally.placed)}
@@ -247,7 +244,7 @@ def _sections(data: Report) -> list[tuple[str, Rows]]:
             ("placed", f"{orders['placed']:,}"),
             ("ended", f"{orders['ended']:,}"),
             ("unfinished at the horizon", f"{orders['unfinished']:,}"),
-            ("most alive at once", f"{orders['peak_alive']:,}" if "peak_alive" in orders else "-"),
+            ("most alive at once (hourly)", f"{orders['peak_alive_hourly']:,}"),
         ]),
         ("outcomes (final state)", [
             (state, f"{o['count']:,} ({o['percent']:.2f} %)") for state, o in data["outcomes"].items()
