@@ -107,7 +107,7 @@ class Store:
             }
         )
         directory.mkdir(parents=True, exist_ok=True)
-        _replace(directory / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
+        _save(directory, manifest)
         for stale in directory.glob("cells/*/.*.tmp"):  # left by a run killed mid-write
             stale.unlink()
         return cls(directory, manifest)
@@ -117,10 +117,7 @@ class Store:
         self.manifest["seeds"] = sorted({*self.manifest["seeds"], *seeds})
         run = self.manifest["runs"][-1]
         run["seeds"] = sorted({*run["seeds"], *seeds})
-        _replace(
-            self.directory / MANIFEST,
-            (json.dumps(self.manifest, indent=2, ensure_ascii=False) + "\n").encode(),
-        )
+        _save(self.directory, self.manifest)
 
     def path(self, cell: Cell) -> Path:
         """Where the cell's file is, finished or not."""
@@ -266,6 +263,10 @@ def _write(table: pa.Table, path: Path) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     pq.write_table(table, temporary)
     os.replace(temporary, path)
+
+
+def _save(directory: Path, manifest: Mapping[str, Any]) -> None:
+    _replace(directory / MANIFEST, (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode())
 
 
 def _replace(path: Path, content: bytes) -> None:

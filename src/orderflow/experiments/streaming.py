@@ -17,7 +17,6 @@ finish (``orderflow.simulation.executors``); with none, cells run here, one afte
 from __future__ import annotations
 
 import importlib.util
-import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
@@ -208,8 +207,3 @@ class Cells:
     def _tick(self, cell: Cell) -> None:
         if self.progress is not None:
             self.progress.ended(cell)
-
-
-def finite(value: float) -> bool:
-    """Whether a figure is a number a statistic can use (not NaN, not infinite)."""
-    return math.isfinite(value)
