@@ -129,6 +129,15 @@ BAD = [
         "power of 2",
     ),
     (["--precision", "money.refunded=1", "--best", "money.refunded"], "give one"),
+    (
+        [
+            "--sensitivity",
+            "seller.on_time_probability=0.5:0.9",
+            "--vary",
+            "policy.review_decision_window=7,3",
+        ],
+        "--sensitivity takes ranges, not arms",
+    ),
 ]
 
 
@@ -137,7 +146,8 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], message: str
 ) -> None:
     out, html = tmp_path / "out", tmp_path / "report.html"
-    assert main([*WINDOW, *options, "--out", str(out), "--html", str(html)]) == 2
+    base = SMALL if "--sensitivity" in options else WINDOW  # a design's points are its arms
+    assert main([*base, *options, "--out", str(out), "--html", str(html)]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.count("\n") == 1, captured.err

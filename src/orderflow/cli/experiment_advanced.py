@@ -94,6 +94,10 @@ def check(arguments: argparse.Namespace) -> None:
         raise InvalidArgument("--indifference goes with --best")
     if (arguments.samples is not None or arguments.of) and not arguments.sensitivity:
         raise InvalidArgument("--samples and --of go with --sensitivity")
+    if arguments.sensitivity and (arguments.csv is not None or arguments.vary):
+        raise InvalidArgument(
+            "--sensitivity takes ranges, not arms: no --vary, no --csv (its figures are in --json)"
+        )
 
 
 @attrs.frozen
