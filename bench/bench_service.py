@@ -47,6 +47,7 @@ from orderflow import (
 from orderflow.adapters.sqlite import SQLiteStorage
 from orderflow.ports import Storage
 from orderflow.service import DeadlineRunner, OrderService
+from orderflow.service.handling import persist
 from orderflow.testing import FakeClock
 
 PAID_AT = datetime(2026, 1, 3, 10, 0, tzinfo=timezone.utc)
@@ -83,8 +84,7 @@ def prepare(spec: Spec, order_ids: list[str], *, accepted: bool) -> None:
     with storage.unit_of_work() as uow:
         for order_id in order_ids:
             decision = place_order(placement(order_id))
-            uow.orders.append(order_id, 0, decision)
-            uow.outbox.put(order_id, 1, decision.effects)
+            persist(uow, 0, decision, storage.snapshot_every)
         uow.commit()
     if accepted:
         service = OrderService(storage, FakeClock(NOW))

@@ -47,6 +47,7 @@ from orderflow.adapters.postgres import PostgresStorage
 from orderflow.codec import encode_effect, encode_event
 from orderflow.domain.decision import Decision
 from orderflow.example import PAID_AT, example_placement
+from orderflow.ports import Stored
 
 ORDERS_PER_WORKER = 20
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "pg-test-server"
@@ -90,8 +91,10 @@ def _bare(storage: PostgresStorage, decision: Decision) -> Command:
 def _adapter(storage: PostgresStorage, decision: Decision) -> Command:
     def command(order_id: str, version: int) -> None:
         with storage.unit_of_work() as uow:
-            uow.orders.append(order_id, version, decision)
-            uow.outbox.put(order_id, version + 1, decision.effects)
+            uow.orders.append(
+                order_id, version, decision, Stored.of(decision, version, storage.snapshot_every)
+            )
+            uow.outbox.put(order_id, version + 1, decision.effects, decision.order.updated_at)
             uow.commit()
 
     return command
@@ -109,8 +112,8 @@ def work(
     with storage.unit_of_work() as uow:
         for order_id in orders:
             placed, accepted, offer = _life(order_id)
-            uow.orders.append(order_id, 0, placed)
-            uow.orders.append(order_id, 1, accepted)
+            uow.orders.append(order_id, 0, placed, Stored.of(placed, 0, None))
+            uow.orders.append(order_id, 1, accepted, Stored.of(accepted, 1, None))
         uow.commit()
     command = SHAPES[shape](storage, offer)
     versions = dict.fromkeys(orders, 2)

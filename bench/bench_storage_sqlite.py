@@ -26,6 +26,7 @@ import attrs
 from orderflow import Accept, Command, Decision, Money, OfferCustom, WithdrawOffer, decide, place_order
 from orderflow.adapters.sqlite import SQLiteStorage
 from orderflow.example import example_placement
+from orderflow.service.handling import persist
 
 #: Runs the n-th transaction of a measurement.
 Runner = Callable[[int], None]
@@ -111,8 +112,7 @@ def adapter(path: Path, synchronous: str, commits: int) -> tuple[Runner, SQLiteS
 def store(storage: SQLiteStorage, decision: Decision) -> None:
     order = decision.order
     with storage.unit_of_work() as uow:
-        uow.orders.append(order.terms.order_id, order.version - len(decision.events), decision)
-        uow.outbox.put(order.terms.order_id, order.version, decision.effects)
+        persist(uow, order.version - len(decision.events), decision, storage.snapshot_every)
         uow.commit()
 
 

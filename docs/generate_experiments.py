@@ -1,8 +1,9 @@
 """Regenerate the answers of docs/experiments.md: both experiments, their text, and their charts.
 
-Runs the two questions with the embedded defaults (10,000 orders, 10 seeds), writes each one's
-text and HTML report under ``build/docs/``, and keeps a PNG of each report's difference chart in
-``docs/img/`` (a screenshot by Debian's ``chromium`` through Playwright, the ``browser`` extra)::
+Runs the two questions with the embedded defaults (10,000 orders, 10 seeds) and a sweep, writes
+each one's text and HTML report under ``build/docs/``, and keeps a PNG of each report's difference
+chart (the sweep's first line) in ``docs/img/`` (a screenshot by Debian's ``chromium`` through
+Playwright, the ``browser`` extra)::
 
     .venv/bin/python docs/generate_experiments.py [--workers 2]
 """
@@ -21,7 +22,16 @@ ROOT = Path(__file__).parents[1]
 QUESTIONS = {
     "slow-sellers": ["experiment", str(ROOT / "examples" / "slow-sellers.toml")],
     "review-window": ["experiment", "--vary", "policy.review_decision_window=7,3"],
+    "on-time-sweep": [
+        "experiment",
+        "--vary",
+        "seller.on_time_probability=0.6,0.7,0.8,0.9",
+        "--set",
+        "market.orders=2000",
+    ],
 }
+#: The chart each page's screenshot keeps: the first difference chart, or the first sweep line.
+CHARTS = {"on-time-sweep": "svg.sweep"}
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 
 
@@ -37,7 +47,7 @@ def run(name: str, command: list[str], workers: int, out: Path) -> Path:
     return page
 
 
-def screenshot(page: Path, target: Path) -> None:
+def screenshot(page: Path, target: Path, chart: str = "svg.chart") -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -45,7 +55,7 @@ def screenshot(page: Path, target: Path) -> None:
         try:
             opened = browser.new_page(viewport={"width": 1200, "height": 900}, device_scale_factor=1.5)
             opened.goto(page.resolve().as_uri())
-            opened.locator("svg.chart").first.screenshot(path=str(target))
+            opened.locator(chart).first.screenshot(path=str(target))
         finally:
             browser.close()
 
@@ -58,4 +68,4 @@ if __name__ == "__main__":
     out.mkdir(parents=True, exist_ok=True)
     for name, command in QUESTIONS.items():
         page = run(name, command, arguments.workers, out)
-        screenshot(page, ROOT / "docs" / "img" / f"experiment-{name}.png")
+        screenshot(page, ROOT / "docs" / "img" / f"experiment-{name}.png", CHARTS.get(name, "svg.chart"))

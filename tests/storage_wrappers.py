@@ -9,7 +9,7 @@ from types import TracebackType
 
 from orderflow import Decision, Event, Order
 from orderflow.domain.effects import Effect
-from orderflow.ports import Message, OrderStore, Outbox, Storage, UnitOfWork
+from orderflow.ports import DeadLetter, Message, OrderStore, Outbox, Storage, StorageStats, Stored, UnitOfWork
 
 
 class OrdersProxy:
@@ -24,8 +24,8 @@ class OrdersProxy:
     def events(self, order_id: str, after: int = 0) -> list[Event]:
         return self.inner.events(order_id, after)
 
-    def append(self, order_id: str, expected_version: int, decision: Decision) -> None:
-        self.inner.append(order_id, expected_version, decision)
+    def append(self, order_id: str, expected_version: int, decision: Decision, stored: Stored) -> None:
+        self.inner.append(order_id, expected_version, decision, stored)
 
     def due(self, now: datetime, limit: int) -> list[str]:
         return self.inner.due(now, limit)
@@ -43,8 +43,8 @@ class OutboxProxy:
     def __init__(self, inner: Outbox) -> None:
         self.inner = inner
 
-    def put(self, order_id: str, version: int, effects: Sequence[Effect]) -> None:
-        self.inner.put(order_id, version, effects)
+    def put(self, order_id: str, version: int, effects: Sequence[Effect], at: datetime) -> None:
+        self.inner.put(order_id, version, effects, at)
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Message]:
         return self.inner.claim(now, limit, lease)
@@ -54,6 +54,18 @@ class OutboxProxy:
 
     def retry(self, message_id: str, at: datetime, error: str) -> None:
         self.inner.retry(message_id, at, error)
+
+    def bury(self, message_id: str, error: str) -> None:
+        self.inner.bury(message_id, error)
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        return self.inner.dead_letters(limit)
+
+    def revive(self, message_ids: Sequence[str], at: datetime) -> None:
+        self.inner.revive(message_ids, at)
+
+    def drop(self, message_ids: Sequence[str]) -> None:
+        self.inner.drop(message_ids)
 
 
 class WrappedUnit:
@@ -90,6 +102,13 @@ class WrappedStorage:
     ) -> None:
         self.inner, self.orders, self.outbox = inner, orders, outbox
         self.units = 0
+
+    @property
+    def snapshot_every(self) -> int | None:
+        return self.inner.snapshot_every
+
+    def stats(self, now: datetime) -> StorageStats:
+        return self.inner.stats(now)
 
     def create_schema(self) -> None:
         self.inner.create_schema()

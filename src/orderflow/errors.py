@@ -79,11 +79,14 @@ class ConcurrencyConflict(StorageError):
 
 
 class IdempotencyConflict(StorageError):
-    """An idempotency key was reused for a different command."""
+    """An idempotency key was reused for a different command; ``differing`` names the fields of
+    the request that differ from the first one (``order_id``, ``action``, ``amount``...; empty when
+    the first request was recorded without them)."""
 
-    def __init__(self, key: str) -> None:
-        self.key = key
-        super().__init__(f"idempotency key {key!r} was already used for another command")
+    def __init__(self, key: str, differing: Sequence[str] = ()) -> None:
+        self.key, self.differing = key, tuple(differing)
+        fields = f" (it differs in {', '.join(self.differing)})" if self.differing else ""
+        super().__init__(f"idempotency key {key!r} was already used for another command{fields}")
 
 
 class UnknownOrder(StorageError):
@@ -117,8 +120,18 @@ class UnknownMessage(StorageError):
 
 
 class StorageUnavailable(StorageError):
-    """The storage cannot be reached now (its server is down, or it was closed); nothing was
-    written. Retrying later is safe."""
+    """The storage cannot be reached now (its server is down, or it was closed). Nothing was
+    written and retrying later is safe, unless ``outcome_unknown``: the connection was lost while
+    committing, so the work may or may not have been written (a retry with the same idempotency
+    key is still safe: it finds the first outcome if there was one)."""
+
+    outcome_unknown: bool = False
+
+    @classmethod
+    def while_committing(cls, message: str) -> StorageUnavailable:
+        lost = cls(message)
+        lost.outcome_unknown = True
+        return lost
 
 
 # --- IntegrityError -----------------------------------------------------------------------------

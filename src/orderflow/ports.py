@@ -23,6 +23,11 @@ from .domain.decision import Decision
 from .domain.effects import Effect
 from .domain.events import Event
 from .domain.order import Order
+from .domain.timers import next_due
+from .edges import check_decision as check_decision
+from .edges import check_id as check_id
+from .edges import check_key as check_key
+from .edges import clean_error as clean_error
 from .errors import (  # re-exported: the ports raise them
     ConcurrencyConflict as ConcurrencyConflict,
 )
@@ -63,6 +68,8 @@ class Message:
     kind: str
     payload: Mapping[str, Any]
     attempts: int = 0
+    #: When the decision that produced it was taken (the service's clock): the message's age.
+    created_at: datetime | None = attrs.field(default=None, eq=False)
 
     @staticmethod
     def id_of(order_id: str, version: int, index: int) -> str:
@@ -81,6 +88,25 @@ class Recorded:
     outcome: Mapping[str, Any]
 
 
+@attrs.frozen
+class Stored:
+    """What the service computed for an adapter to store with a decision's events: the order's
+    next due instant (None: nothing will fire) and whether to keep a snapshot of the order."""
+
+    next_due: datetime | None
+    snapshot: bool = False
+
+    @classmethod
+    def of(cls, decision: Decision, expected_version: int, snapshot_every: int | None) -> Stored:
+        """The order's next due instant, and a snapshot when the write crosses a multiple of
+        ``snapshot_every`` (None or 0: never)."""
+        due = next_due(decision.order)
+        version = decision.order.version
+        every = snapshot_every or 0
+        snapshot = every > 0 and version // every > expected_version // every
+        return cls(None if due is None else due.at, snapshot)
+
+
 class OrderStore(Protocol):
     """Orders as streams of events, written with an expected version."""
 
@@ -95,11 +121,14 @@ class OrderStore(Protocol):
         """The order's events with a version above ``after``, oldest first (empty if unknown)."""
         ...
 
-    def append(self, order_id: str, expected_version: int, decision: Decision) -> None:
+    def append(self, order_id: str, expected_version: int, decision: Decision, stored: Stored) -> None:
         """Add ``decision.events`` after version ``expected_version`` (0 creates the order).
 
-        Also records the order's state and next due instant (``next_due``) for ``due``, and clears
-        a postponement. Raises ``ConcurrencyConflict`` if the order is not at ``expected_version``.
+        Also records the order's state and ``stored.next_due`` for ``due``, keeps a snapshot of
+        ``decision.order`` if ``stored.snapshot`` (adapters that keep none may ignore it), and
+        clears a postponement. The service computes ``stored`` (``Stored.of``): an adapter has no
+        domain duty. Raises ``ConcurrencyConflict`` if the order is not at ``expected_version``,
+        ``InvalidArgument`` for an order id outside ``orderflow.domain.limits``.
         """
         ...
 
@@ -129,11 +158,49 @@ class IdempotencyStore(Protocol):
         ...
 
 
+@attrs.frozen
+class DeadLetter:
+    """A message the relay gave up on (too many attempts, or too old): ``error`` says the last
+    failure. It stays out of ``claim`` until ``revive``d or ``drop``ped."""
+
+    message: Message
+    error: str
+
+
+@attrs.frozen
+class StorageStats:
+    """What an operator watches (``Storage.stats``): deadlines and outbox backlog at ``now``.
+
+    ``orders_due``: orders with a deadline due at or before ``now`` (postponed ones included);
+    ``oldest_due``: the earliest of their due instants (``deadline_lag`` is how late it is);
+    ``outbox_backlog``: messages neither published nor dead; ``oldest_message_at``: when the
+    oldest of them was queued (``outbox_age``); ``dead_letters``: messages given up on.
+    """
+
+    now: datetime
+    orders_due: int
+    oldest_due: datetime | None
+    outbox_backlog: int
+    oldest_message_at: datetime | None
+    dead_letters: int
+
+    @property
+    def deadline_lag(self) -> timedelta:
+        """How long the oldest due deadline has been waiting (zero when none is)."""
+        return timedelta(0) if self.oldest_due is None else max(timedelta(0), self.now - self.oldest_due)
+
+    @property
+    def outbox_age(self) -> timedelta:
+        """How long the oldest undelivered message has been waiting (zero when none is)."""
+        at = self.oldest_message_at
+        return timedelta(0) if at is None else max(timedelta(0), self.now - at)
+
+
 class Outbox(Protocol):
     """Effects to deliver, written with the events that caused them, and the relay's queue."""
 
-    def put(self, order_id: str, version: int, effects: Sequence[Effect]) -> None:
-        """Store ``effects`` (a decision's, ``version`` being the order's after it)."""
+    def put(self, order_id: str, version: int, effects: Sequence[Effect], at: datetime) -> None:
+        """Store ``effects`` (a decision's taken at ``at``, ``version`` being the order's after it)."""
         ...
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Message]:
@@ -149,6 +216,25 @@ class Outbox(Protocol):
     def retry(self, message_id: str, at: datetime, error: str) -> None:
         """Delivery failed: count the attempt and make the message claimable again at ``at``.
         Raises ``UnknownMessage`` if no message has this id."""
+        ...
+
+    def bury(self, message_id: str, error: str) -> None:
+        """Delivery failed for good: count the attempt and make the message a dead letter, never
+        claimed again unless revived. Raises ``UnknownMessage``."""
+        ...
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """Up to ``limit`` dead letters, oldest first."""
+        ...
+
+    def revive(self, message_ids: Sequence[str], at: datetime) -> None:
+        """Make these dead letters claimable again at ``at``, their attempts counted from 0.
+        Raises ``UnknownMessage``, and changes nothing, if an id is not a dead letter."""
+        ...
+
+    def drop(self, message_ids: Sequence[str]) -> None:
+        """Delete these dead letters for good. Raises ``UnknownMessage``, and changes nothing,
+        if an id is not a dead letter."""
         ...
 
 
@@ -176,7 +262,23 @@ class UnitOfWork(Protocol):
 
 
 class Storage(Protocol):
-    """An adapter's entry point: hands out units of work over one database."""
+    """An adapter's entry point: hands out units of work over one database.
+
+    ``close`` must be safe while other threads use the storage: their later calls raise
+    ``StorageUnavailable``. Every store refuses ids, keys and texts outside
+    ``orderflow.domain.limits`` with ``InvalidArgument`` (``check_id``, ``check_key`` and
+    ``check_decision``, from ``orderflow.edges``, re-exported here).
+    """
+
+    @property
+    def snapshot_every(self) -> int | None:
+        """Keep a snapshot of an order every so many events (None or 0: never); the service reads
+        it to compute ``Stored.snapshot``."""
+        ...
+
+    def stats(self, now: datetime) -> StorageStats:
+        """The operator's figures at ``now``, read in a transaction of its own."""
+        ...
 
     def create_schema(self) -> None:
         """Create tables and indexes if missing; harmless to call again."""

@@ -14,14 +14,14 @@ from orderflow import Decision, Money, OfferCustom, decide, place_order
 from orderflow.adapters.sqlite import SQLiteStorage
 from orderflow.example import example_placement
 from orderflow.ports import ConcurrencyConflict, Storage
+from orderflow.service.handling import persist
 
 CREATED, LOST = 10, 11
 
 
 def write(storage: Storage, order_id: str, decision: Decision, expected: int) -> None:
     with storage.unit_of_work() as uow:
-        uow.orders.append(order_id, expected, decision)
-        uow.outbox.put(order_id, decision.order.version, decision.effects)
+        persist(uow, expected, decision, storage.snapshot_every)
         uow.commit()
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from storage_contract import StorageContract
-from storage_support import THREADS
 
 from orderflow.adapters.memory import MemoryStorage
+from orderflow.testing.contract import StorageContract
+from orderflow.testing.contract.support import THREADS
 
 
 class TestMemoryStorage(StorageContract):

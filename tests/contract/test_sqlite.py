@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -13,11 +15,11 @@ from pathlib import Path
 
 import pytest
 import sqlite_worker
-from storage_contract import StorageContract
-from storage_support import THREADS, life, load_then_close, pending, write
 
 from orderflow.adapters._sql import SchemaMismatch
 from orderflow.adapters.sqlite import SQLiteStorage, micros
+from orderflow.testing.contract import StorageContract
+from orderflow.testing.contract.support import THREADS, life, load_then_close, pending, write
 
 from support import HOUR
 
@@ -108,6 +110,7 @@ def test_an_unreadable_snapshot_is_ignored_and_the_order_replayed(storage: SQLit
     for decision in decisions:
         write(storage, "order-1", decision)
     db = storage.connection()
+    db.execute("""UPDATE orders SET snapshot = json_extract(snapshot, '$.order')""")  # as schema 1 wrote it
     db.execute("""UPDATE orders SET snapshot = replace(snapshot, '"schema":1', '"schema":0')""")
     assert '"schema":0' in db.execute("SELECT snapshot FROM orders").fetchone()[0]  # an older codec's
     uncached = SQLiteStorage(storage.path, snapshot_every=3, cache_size=0)
@@ -126,8 +129,8 @@ def test_a_new_storage_on_the_file_finds_the_data(storage: SQLiteStorage) -> Non
 
 
 def test_a_database_from_a_later_schema_is_refused(storage: SQLiteStorage) -> None:
-    storage.connection().execute("PRAGMA user_version = 2")
-    with pytest.raises(SchemaMismatch, match="version 2"):
+    storage.connection().execute("PRAGMA user_version = 3")
+    with pytest.raises(SchemaMismatch, match="version 3"):
         storage.create_schema()
 
 
@@ -145,3 +148,74 @@ def test_instants_are_stored_as_utc_microseconds() -> None:
     paris = timezone(timedelta(hours=1))
     assert micros(datetime(1970, 1, 1, 1, 0, 0, 1, tzinfo=paris)) == 1
     assert micros(datetime(2026, 1, 3, 10, tzinfo=timezone.utc)) == 1_767_434_400 * 10**6
+
+
+CLOSE_WHILE_IN_USE = """
+import sys, threading
+from orderflow.adapters.sqlite import SQLiteStorage
+from orderflow.errors import StorageUnavailable
+from orderflow.example import example_placement
+from orderflow.service import OrderService
+from orderflow.testing import FakeClock
+
+storage = SQLiteStorage(sys.argv[1])
+storage.create_schema()
+service = OrderService(storage, FakeClock(example_placement().paid_at))
+service.place(example_placement())
+refused, other = [], []
+started = threading.Barrier(5)
+
+def read():
+    started.wait()
+    while True:
+        try:
+            service.order("o-1")
+        except StorageUnavailable:
+            refused.append(1)
+            return
+        except BaseException as error:
+            other.append(repr(error))
+            return
+
+threads = [threading.Thread(target=read) for _ in range(4)]
+for thread in threads:
+    thread.start()
+started.wait()
+storage.close()
+for thread in threads:
+    thread.join(10)
+print(len(refused), other)
+"""
+
+
+@pytest.mark.parametrize("run", range(3))
+def test_closing_while_other_threads_use_the_storage_is_safe(tmp_path: Path, run: int) -> None:
+    """Issue 13 item 3: before, this crashed the process (segfault, exit 139) or hung."""
+    done = subprocess.run(
+        [sys.executable, "-c", CLOSE_WHILE_IN_USE, str(tmp_path / f"o-{run}.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(maxsplit=1) == ["4", "[]\n"]
+
+
+def test_a_schema_1_file_is_migrated_and_keeps_its_messages(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    db.executescript(
+        """CREATE TABLE outbox (seq INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,
+            order_id TEXT NOT NULL, version INTEGER NOT NULL, idx INTEGER NOT NULL, kind TEXT NOT NULL,
+            payload TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, ready_at INTEGER,
+            published_at INTEGER, last_error TEXT);
+        INSERT INTO outbox (message_id, order_id, version, idx, kind, payload)
+            VALUES ('o-1:1:0', 'o-1', 1, 0, 'notification', '{}');
+        PRAGMA user_version = 1;"""
+    )
+    db.close()
+    storage = SQLiteStorage(path)
+    storage.create_schema()
+    assert [m.message_id for m in pending(storage)] == ["o-1:1:0"]
+    assert storage.connection().execute("PRAGMA user_version").fetchone() == (2,)
+    storage.close()

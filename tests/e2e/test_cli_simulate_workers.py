@@ -48,11 +48,12 @@ def test_an_unreachable_dask_scheduler_exits_2_with_one_line(
     assert err.count("\n") == 1
 
 
-def test_json_imports_neither_tqdm_nor_matplotlib_nor_dask() -> None:
+def test_json_imports_neither_tqdm_nor_matplotlib_nor_dask_nor_other_subcommands() -> None:
+    unused = ("tqdm", "matplotlib", "distributed", "dask", "multiprocessing", "orderflow.scenario")
     code = (
         "import sys\nfrom orderflow.cli import main\n"
         "main(['simulate', '--orders', '20', '--json'])\n"
-        "print(sorted(m for m in ('tqdm', 'matplotlib', 'distributed', 'dask') if m in sys.modules))"
+        f"print(sorted(m for m in {unused!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "[]"

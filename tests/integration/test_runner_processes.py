@@ -18,6 +18,7 @@ import pytest
 from orderflow import Order, State, advance, place_order, replay
 from orderflow.adapters.sqlite import SQLiteStorage
 from orderflow.service import DeadlineRunner
+from orderflow.service.handling import persist
 from orderflow.testing import FakeClock
 
 from support import PAID_AT, placement
@@ -46,8 +47,7 @@ def place(
     with storage.unit_of_work() as uow:  # one commit for all: quicker than a service call each
         for index in range(count):
             placed = place_order(placement(order_id=f"o-{index}", acceptance_window=window + index * step))
-            uow.orders.append(placed.order.id, 0, placed)
-            uow.outbox.put(placed.order.id, 1, placed.effects)
+            persist(uow, 0, placed, storage.snapshot_every)
         uow.commit()
     storage.close()
     return [f"o-{index}" for index in range(count)]

@@ -48,8 +48,8 @@ class HangAfterPut(OutboxProxy):
         super().__init__(inner)
         self.marker = marker
 
-    def put(self, order_id: str, version: int, effects: Sequence[Effect]) -> None:
-        self.inner.put(order_id, version, effects)
+    def put(self, order_id: str, version: int, effects: Sequence[Effect], at: datetime) -> None:
+        self.inner.put(order_id, version, effects, at)
         self.marker.touch()
         while True:
             time.sleep(60)

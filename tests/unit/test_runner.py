@@ -119,10 +119,10 @@ class FailingOutbox(OutboxProxy):
 
     broken = frozenset({"o-24"})
 
-    def put(self, order_id: str, version: int, effects: Sequence[Effect]) -> None:
+    def put(self, order_id: str, version: int, effects: Sequence[Effect], at: datetime) -> None:
         if order_id in self.broken:
             raise ValueError(f"cannot encode an effect of {order_id}")
-        self.inner.put(order_id, version, effects)
+        self.inner.put(order_id, version, effects, at)
 
 
 @pytest.mark.parametrize(

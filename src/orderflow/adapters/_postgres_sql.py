@@ -46,6 +46,8 @@ CREATE TABLE IF NOT EXISTS orderflow_outbox (
     last_error text,
     created_at timestamptz NOT NULL DEFAULT now()
 );
+ALTER TABLE orderflow_outbox ADD COLUMN IF NOT EXISTS dead_at timestamptz;
+CREATE INDEX IF NOT EXISTS orderflow_outbox_dead ON orderflow_outbox (seq) WHERE dead_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS orderflow_outbox_unpublished ON orderflow_outbox (seq)
     WHERE published_at IS NULL;
 CREATE INDEX IF NOT EXISTS orderflow_outbox_published ON orderflow_outbox (published_at)
@@ -61,7 +63,10 @@ CREATE INDEX IF NOT EXISTS orderflow_idempotency_created ON orderflow_idempotenc
 
 LOAD = b"SELECT version, snapshot, snapshot_version FROM orderflow_orders WHERE order_id = %s"
 VERSION = b"SELECT version FROM orderflow_orders WHERE order_id = %s"
-EVENTS = b"SELECT body FROM orderflow_events WHERE order_id = %s AND version > %s ORDER BY version"
+EVENTS = b"SELECT version, body FROM orderflow_events WHERE order_id = %s AND version > %s ORDER BY version"
+# Up to the version the order row showed (READ COMMITTED: later rows may have been committed since).
+EVENTS_UP_TO = b"""SELECT version, body FROM orderflow_events WHERE order_id = %s AND version > %s
+    AND version <= %s ORDER BY version"""
 
 # A new order: nothing if another transaction created it (it waits for that one to end first).
 CREATE = b"""
@@ -104,19 +109,19 @@ ON CONFLICT (key) DO NOTHING
 """
 
 PUT_MESSAGE = b"""
-INSERT INTO orderflow_outbox (message_id, order_id, version, effect_index, kind, payload)
-VALUES (%s, %s, %s, %s, %s, %s)
+INSERT INTO orderflow_outbox (message_id, order_id, version, effect_index, kind, payload, created_at)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
 """
 
 # Lease the oldest ready messages that no other relay holds right now.
 CLAIM = b"""
 WITH ready AS (
     SELECT seq FROM orderflow_outbox
-    WHERE published_at IS NULL AND (ready_at IS NULL OR ready_at <= %(now)s)
+    WHERE published_at IS NULL AND dead_at IS NULL AND (ready_at IS NULL OR ready_at <= %(now)s)
     ORDER BY seq LIMIT %(limit)s FOR UPDATE SKIP LOCKED
 )
 UPDATE orderflow_outbox AS o SET ready_at = %(until)s FROM ready WHERE o.seq = ready.seq
-RETURNING o.seq, message_id, order_id, version, effect_index, kind, payload, attempts
+RETURNING o.seq, message_id, order_id, version, effect_index, kind, payload, attempts, created_at
 """
 
 KNOWN_MESSAGES = b"SELECT message_id FROM orderflow_outbox WHERE message_id = ANY(%s)"
@@ -126,4 +131,25 @@ UPDATE orderflow_outbox SET published_at = now() WHERE message_id = ANY(%s) AND 
 RETRY = b"""
 UPDATE orderflow_outbox SET attempts = attempts + 1, ready_at = %s, last_error = %s
 WHERE message_id = %s
+"""
+
+# Dead letters: messages the relay gave up on, kept out of CLAIM until revived or dropped.
+BURY = b"""
+UPDATE orderflow_outbox SET attempts = attempts + 1, last_error = %s, dead_at = now() WHERE message_id = %s
+"""
+DEAD = b"""
+SELECT message_id, order_id, version, effect_index, kind, payload, attempts, created_at, last_error
+FROM orderflow_outbox WHERE dead_at IS NOT NULL ORDER BY seq LIMIT %s
+"""
+KNOWN_DEAD = b"SELECT message_id FROM orderflow_outbox WHERE dead_at IS NOT NULL AND message_id = ANY(%s)"
+REVIVE = b"UPDATE orderflow_outbox SET dead_at = NULL, attempts = 0, ready_at = %s WHERE message_id = ANY(%s)"
+DROP = b"DELETE FROM orderflow_outbox WHERE message_id = ANY(%s)"
+
+# The operator's figures (Storage.stats): due orders and the outbox's backlog and dead letters.
+STATS = b"""
+SELECT (SELECT count(*) FROM orderflow_orders WHERE next_due <= %(now)s),
+       (SELECT min(next_due) FROM orderflow_orders WHERE next_due <= %(now)s),
+       count(*) FILTER (WHERE dead_at IS NULL), min(created_at) FILTER (WHERE dead_at IS NULL),
+       count(*) FILTER (WHERE dead_at IS NOT NULL)
+FROM orderflow_outbox WHERE published_at IS NULL
 """

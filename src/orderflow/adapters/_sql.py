@@ -10,31 +10,25 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from ..codec import (
-    CodecError,
-    decode_event,
-    decode_order,
-    dumps,
-    encode_effect,
-    encode_event,
-    encode_order,
-    loads,
-)
-from ..domain.decide import replay
+from ..codec import decode_event, dumps, encode_effect, encode_event, loads
 from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.order import Order
 from ..errors import SchemaMismatch as SchemaMismatch  # re-exported
-from ..ports import Message
+from ..ports import Message, Stored
+from .history import snapshot_body
 
 #: The schema this code writes; a database marked with a later one is refused.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 EventRow = tuple[str, int, str, str]  # order_id, version, kind, payload
-OutboxRow = tuple[str, str, int, int, str, str]  # message_id, order_id, version, index, kind, payload
+OutboxRow = tuple[
+    str, str, int, int, str, str, int
+]  # message_id, order_id, version, index, kind, payload, created
 
 
 def event_rows(order_id: str, expected_version: int, events: Sequence[Event]) -> list[EventRow]:
@@ -45,7 +39,7 @@ def event_rows(order_id: str, expected_version: int, events: Sequence[Event]) ->
     ]
 
 
-def outbox_rows(order_id: str, version: int, effects: Sequence[Effect]) -> list[OutboxRow]:
+def outbox_rows(order_id: str, version: int, effects: Sequence[Effect], at: int) -> list[OutboxRow]:
     """One row per effect of the decision that brought the order to ``version``."""
     return [
         (
@@ -55,41 +49,20 @@ def outbox_rows(order_id: str, version: int, effects: Sequence[Effect]) -> list[
             index,
             effect.kind,
             dumps(encode_effect(effect)),
+            at,
         )
         for index, effect in enumerate(effects)
     ]
 
 
-def snapshot_of(order: Order, expected_version: int, every: int) -> str | None:
-    """The order's snapshot JSON when this write crosses a multiple of ``every`` (0: never)."""
-    if every <= 0 or order.version // every == expected_version // every:
-        return None
-    return dumps(encode_order(order))
+def snapshot_of(order: Order, stored: Stored) -> str | None:
+    """The order's snapshot JSON (with its digest) when the service asked for one."""
+    return dumps(snapshot_body(order)) if stored.snapshot else None
 
 
-def snapshot_order(snapshot: Any) -> Order | None:
-    """The order a snapshot holds (its parsed JSON); None without one or when the codec cannot read
-    it (an older schema: the order is then replayed from all of its events)."""
-    if snapshot is None:
-        return None
-    try:
-        return decode_order(snapshot)
-    except CodecError:
-        return None
-
-
-def rebuild(start: Order | None, events: Iterable[Event]) -> Order:
-    """The order from its snapshot (None: from its first event) and the events after it."""
-    if start is None:
-        return replay(events)
-    for event in events:
-        start = event.apply(start)
-    return start
-
-
-def decode_events(payloads: Iterable[str]) -> list[Event]:
-    """Events from their JSON texts."""
-    return [decode_event(loads(payload)) for payload in payloads]
+def decode_events(rows: Iterable[tuple[int, str]]) -> list[tuple[int, Event]]:
+    """``(version, event)`` from ``(version, JSON text)`` rows."""
+    return [(version, decode_event(loads(payload))) for version, payload in rows]
 
 
 class RecentOrders:
@@ -129,7 +102,7 @@ class RecentOrders:
                 self._orders.popitem(last=False)
 
 
-def message_of(row: Sequence[Any]) -> Message:
+def message_of(row: Sequence[Any], created_at: datetime | None = None) -> Message:
     """A ``Message`` from ``message_id, order_id, version, index, kind, payload, attempts``."""
     message_id, order_id, version, index, kind, payload, attempts = row
-    return Message(message_id, order_id, version, index, kind, loads(payload), attempts)
+    return Message(message_id, order_id, version, index, kind, loads(payload), attempts, created_at)

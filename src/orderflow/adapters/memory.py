@@ -21,16 +21,23 @@ from ..domain.decision import Decision
 from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.order import Order
-from ..domain.timers import next_due
+from ..errors import StorageUnavailable
 from ..ports import (
     ConcurrencyConflict,
+    DeadLetter,
     IdempotencyStore,
     Message,
     OrderStore,
     Outbox,
     Recorded,
+    StorageStats,
+    Stored,
     UnknownMessage,
     UnknownOrder,
+    check_decision,
+    check_id,
+    check_key,
+    clean_error,
 )
 
 K = TypeVar("K")
@@ -52,25 +59,42 @@ class _Queued:
     ready_at: datetime | None = None  # None: never claimed
     published: bool = False
     error: str | None = None  # why the last delivery failed
+    dead: bool = False  # a dead letter: never claimed unless revived
 
 
 class MemoryStorage:
     """Orders, outbox and idempotency records in dictionaries behind one lock."""
+
+    snapshot_every: int | None = None  # the order itself is kept: no snapshot needed
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.streams: dict[str, _Stream] = {}
         self.outbox: dict[str, _Queued] = {}
         self.keys: dict[str, Recorded] = {}
+        self.closed = False
 
     def create_schema(self) -> None:
         """Nothing to create."""
 
     def close(self) -> None:
-        """Nothing to release."""
+        """Refuse later units of work (``StorageUnavailable``), as the other storages do."""
+        self.closed = True
 
     def unit_of_work(self) -> MemoryUnitOfWork:
+        if self.closed:
+            raise StorageUnavailable("the storage is closed")
         return MemoryUnitOfWork(self)
+
+    def stats(self, now: datetime) -> StorageStats:
+        with self.lock:
+            due = [s.due for s in self.streams.values() if s.due is not None and s.due <= now]
+            waiting = [q for q in self.outbox.values() if not q.published and not q.dead]
+            created = [q.message.created_at for q in waiting if q.message.created_at is not None]
+            dead = sum(q.dead for q in self.outbox.values())
+            return StorageStats(
+                now, len(due), min(due, default=None), len(waiting), min(created, default=None), dead
+            )
 
 
 class _Journal:
@@ -85,6 +109,9 @@ class _Journal:
         else:
             self._undo.append(partial(mapping.pop, key))
         mapping[key] = value
+
+    def drop(self, mapping: dict[K, V], key: K) -> None:
+        self._undo.append(partial(mapping.__setitem__, key, mapping.pop(key)))
 
     def rollback(self) -> None:
         while self._undo:
@@ -126,23 +153,22 @@ class _Orders:
     _journal: _Journal
 
     def load(self, order_id: str) -> Order:
-        stream = self._storage.streams.get(order_id)
+        stream = self._storage.streams.get(check_id(order_id))
         if stream is None:
             raise UnknownOrder(order_id)
         return stream.order
 
     def events(self, order_id: str, after: int = 0) -> list[Event]:
-        stream = self._storage.streams.get(order_id)
+        stream = self._storage.streams.get(check_id(order_id))
         return [] if stream is None else list(stream.events[after:])
 
-    def append(self, order_id: str, expected_version: int, decision: Decision) -> None:
-        old = self._storage.streams.get(order_id)
+    def append(self, order_id: str, expected_version: int, decision: Decision, stored: Stored) -> None:
+        old = self._storage.streams.get(check_decision(order_id, decision))
         actual = 0 if old is None else old.order.version
         if actual != expected_version:
             raise ConcurrencyConflict.stale(order_id, expected_version, actual)
-        due = next_due(decision.order)
         events = (() if old is None else old.events) + decision.events
-        stream = _Stream(decision.order, events, None if due is None else due.at)
+        stream = _Stream(decision.order, events, stored.next_due)
         self._journal.put(self._storage.streams, order_id, stream)
 
     def due(self, now: datetime, limit: int) -> list[str]:
@@ -166,12 +192,11 @@ class _Orders:
         )
 
     def postpone(self, order_id: str, until: datetime, error: str) -> None:
-        stream = self._storage.streams.get(order_id)
+        stream = self._storage.streams.get(check_id(order_id))
         if stream is None:
             raise UnknownOrder(order_id)
-        self._journal.put(
-            self._storage.streams, order_id, attrs.evolve(stream, postponed_until=until, error=error)
-        )
+        changed = attrs.evolve(stream, postponed_until=until, error=clean_error(error))
+        self._journal.put(self._storage.streams, order_id, changed)
 
 
 @attrs.frozen
@@ -180,10 +205,10 @@ class _Keys:
     _journal: _Journal
 
     def get(self, key: str) -> Recorded | None:
-        return self._storage.keys.get(key)
+        return self._storage.keys.get(check_key(key))
 
     def put(self, key: str, recorded: Recorded) -> None:
-        if key in self._storage.keys:
+        if check_key(key) in self._storage.keys:
             raise ConcurrencyConflict(f"idempotency key {key!r} is already bound")
         self._journal.put(self._storage.keys, key, recorded)
 
@@ -193,17 +218,21 @@ class _Outbox:
     _storage: MemoryStorage
     _journal: _Journal
 
-    def put(self, order_id: str, version: int, effects: Sequence[Effect]) -> None:
+    def put(self, order_id: str, version: int, effects: Sequence[Effect], at: datetime) -> None:
+        check_id(order_id)
         for index, effect in enumerate(effects):
             message_id = Message.id_of(order_id, version, index)
-            message = Message(message_id, order_id, version, index, effect.kind, encode_effect(effect))
+            payload = encode_effect(effect)
+            message = Message(message_id, order_id, version, index, effect.kind, payload, created_at=at)
             self._journal.put(self._storage.outbox, message_id, _Queued(message))
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Message]:
         ready = [
             queued
             for queued in self._storage.outbox.values()
-            if not queued.published and (queued.ready_at is None or queued.ready_at <= now)
+            if not queued.published
+            and not queued.dead
+            and (queued.ready_at is None or queued.ready_at <= now)
         ][:limit]
         for queued in ready:
             self._replace(attrs.evolve(queued, ready_at=now + lease))
@@ -218,7 +247,32 @@ class _Outbox:
         UnknownMessage.check((message_id,), self._storage.outbox)
         queued = self._storage.outbox[message_id]
         message = attrs.evolve(queued.message, attempts=queued.message.attempts + 1)
-        self._replace(attrs.evolve(queued, message=message, ready_at=at, error=error))
+        self._replace(attrs.evolve(queued, message=message, ready_at=at, error=clean_error(error)))
+
+    def bury(self, message_id: str, error: str) -> None:
+        UnknownMessage.check((message_id,), self._storage.outbox)
+        queued = self._storage.outbox[message_id]
+        message = attrs.evolve(queued.message, attempts=queued.message.attempts + 1)
+        self._replace(attrs.evolve(queued, message=message, dead=True, error=clean_error(error)))
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        dead = [q for q in self._storage.outbox.values() if q.dead][:limit]
+        return [DeadLetter(q.message, q.error or "") for q in dead]
+
+    def revive(self, message_ids: Sequence[str], at: datetime) -> None:
+        UnknownMessage.check(message_ids, self._dead())
+        for message_id in message_ids:
+            queued = self._storage.outbox[message_id]
+            message = attrs.evolve(queued.message, attempts=0)
+            self._replace(attrs.evolve(queued, message=message, dead=False, ready_at=at))
+
+    def drop(self, message_ids: Sequence[str]) -> None:
+        UnknownMessage.check(message_ids, self._dead())
+        for message_id in message_ids:
+            self._journal.drop(self._storage.outbox, message_id)
+
+    def _dead(self) -> set[str]:
+        return {message_id for message_id, queued in self._storage.outbox.items() if queued.dead}
 
     def _replace(self, queued: _Queued) -> None:
         self._journal.put(self._storage.outbox, queued.message.message_id, queued)

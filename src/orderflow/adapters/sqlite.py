@@ -27,16 +27,23 @@ from ..domain.decision import Decision
 from ..domain.effects import Effect
 from ..domain.events import Event
 from ..domain.order import Order
-from ..domain.timers import next_due
+from ..errors import StorageUnavailable
 from ..ports import (
     ConcurrencyConflict,
+    DeadLetter,
     IdempotencyStore,
     Message,
     OrderStore,
     Outbox,
     Recorded,
+    StorageStats,
+    Stored,
     UnknownMessage,
     UnknownOrder,
+    check_decision,
+    check_id,
+    check_key,
+    clean_error,
 )
 from ._sql import (
     SCHEMA_VERSION,
@@ -46,76 +53,28 @@ from ._sql import (
     event_rows,
     message_of,
     outbox_rows,
-    rebuild,
     snapshot_of,
-    snapshot_order,
 )
-
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS orders (
-        order_id TEXT PRIMARY KEY,
-        version INTEGER NOT NULL,
-        state TEXT NOT NULL,
-        next_due INTEGER,
-        postponed_until INTEGER,
-        last_error TEXT,
-        snapshot TEXT,
-        snapshot_version INTEGER NOT NULL DEFAULT 0
-    ) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS events (
-        order_id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        PRIMARY KEY (order_id, version)
-    ) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS outbox (
-        seq INTEGER PRIMARY KEY,
-        message_id TEXT NOT NULL UNIQUE,
-        order_id TEXT NOT NULL,
-        version INTEGER NOT NULL,
-        idx INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        payload TEXT NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        ready_at INTEGER,
-        published_at INTEGER,
-        last_error TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS idempotency (
-        key TEXT PRIMARY KEY,
-        fingerprint TEXT NOT NULL,
-        outcome TEXT NOT NULL
-    ) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS orders_due ON orders (next_due, order_id) WHERE next_due IS NOT NULL",
-    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE published_at IS NULL",
+from ._sqlite_sql import (
+    BURY,
+    CLAIM,
+    CREATE,
+    DEAD,
+    DUE,
+    EXTEND,
+    EXTEND_SNAPSHOT,
+    INSERT_EVENT,
+    INSERT_MESSAGE,
+    MIGRATE_1,
+    NEXT_DUE,
+    PUBLISH,
+    RETRY,
+    REVIVE,
+    SCHEMA,
+    SELECT_EVENTS,
+    STATS,
 )
-
-CREATE = """INSERT INTO orders (order_id, version, state, next_due, snapshot, snapshot_version)
-    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (order_id) DO NOTHING"""
-EXTEND = """UPDATE orders SET version = ?, state = ?, next_due = ?, postponed_until = NULL, last_error = NULL
-    WHERE order_id = ? AND version = ?"""
-EXTEND_SNAPSHOT = """UPDATE orders SET version = ?, state = ?, next_due = ?, postponed_until = NULL,
-    last_error = NULL, snapshot = ?, snapshot_version = ? WHERE order_id = ? AND version = ?"""
-INSERT_EVENT = "INSERT INTO events (order_id, version, kind, payload) VALUES (?, ?, ?, ?)"
-SELECT_EVENTS = "SELECT payload FROM events WHERE order_id = ? AND version > ? ORDER BY version"
-DUE = """SELECT order_id FROM orders
-    WHERE next_due <= ?1 AND (postponed_until IS NULL OR postponed_until <= ?1)
-    ORDER BY next_due, order_id LIMIT ?2"""
-INSERT_MESSAGE = (
-    "INSERT INTO outbox (message_id, order_id, version, idx, kind, payload) VALUES (?, ?, ?, ?, ?, ?)"
-)
-CLAIM = """UPDATE outbox SET ready_at = ?1 WHERE seq IN (
-        SELECT seq FROM outbox WHERE published_at IS NULL AND (ready_at IS NULL OR ready_at <= ?2)
-        ORDER BY seq LIMIT ?3)
-    RETURNING seq, message_id, order_id, version, idx, kind, payload, attempts"""
-#: The database's wall clock in microseconds: when a message was published, for operators only.
-PUBLISH = """UPDATE outbox SET published_at = CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)
-    WHERE message_id = ? AND published_at IS NULL"""
-#: When ``due`` will next list an order: the later of its due instant and its postponement.
-NEXT_DUE = """SELECT MIN(MAX(next_due, COALESCE(postponed_until, next_due))) FROM orders
-    WHERE next_due IS NOT NULL"""
-RETRY = "UPDATE outbox SET attempts = attempts + 1, ready_at = ?, last_error = ? WHERE message_id = ?"
+from .history import rebuild, snapshot_order
 
 SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -125,6 +84,11 @@ MICROSECOND = timedelta(microseconds=1)
 def micros(instant: datetime) -> int:
     """An aware instant as integer microseconds since the epoch: exact and sortable."""
     return (instant - EPOCH) // MICROSECOND
+
+
+def instant(value: int | None) -> datetime | None:
+    """The instant stored as ``micros`` (None stays None)."""
+    return None if value is None else EPOCH + value * MICROSECOND
 
 
 class _Connection(sqlite3.Connection):
@@ -153,6 +117,7 @@ class SQLiteStorage:
         self._writer = threading.Lock()
         self._local = threading.local()
         self._opened: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self._closed = False
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection."""
@@ -161,6 +126,8 @@ class SQLiteStorage:
     def _session(self) -> _Session:
         """This thread's session, opened on first use (a forked child opens its own)."""
         session: _Session | None = getattr(self._local, "session", None)
+        if self._closed:
+            raise StorageUnavailable(f"the storage on {self.path} is closed")
         if session is None or session.pid != os.getpid():
             connection = sqlite3.connect(
                 self.path,
@@ -171,7 +138,7 @@ class SQLiteStorage:
             )
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute(f"PRAGMA synchronous = {self.synchronous}")
-            session = self._local.session = _Session(connection, self.snapshot_every, self.recent)
+            session = self._local.session = _Session(connection, self.recent)
             self._opened.add(connection)
         return session
 
@@ -180,6 +147,8 @@ class SQLiteStorage:
             found = uow.connection.execute("PRAGMA user_version").fetchone()[0]
             if found > SCHEMA_VERSION:
                 raise SchemaMismatch(found, SCHEMA_VERSION)
+            for statement in MIGRATE_1 if found == 1 else ():
+                uow.connection.execute(statement)
             for statement in SCHEMA:
                 uow.connection.execute(statement)
             uow.connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -188,21 +157,30 @@ class SQLiteStorage:
     def unit_of_work(self) -> SQLiteUnitOfWork:
         return SQLiteUnitOfWork(self)
 
+    def stats(self, now: datetime) -> StorageStats:
+        with self.unit_of_work() as uow:
+            orders, oldest_due = uow.connection.execute(STATS[0], (micros(now),)).fetchone()
+            backlog, oldest_message, dead = uow.connection.execute(STATS[1]).fetchone()
+        return StorageStats(now, orders, instant(oldest_due), backlog, instant(oldest_message), dead)
+
     def close(self) -> None:
-        """Close every thread's connection; the storage reopens them if used again."""
-        for connection in list(self._opened):
-            connection.close()
-        self._opened = weakref.WeakSet()
-        self._local = threading.local()
+        """Close every thread's connection, once no unit of work runs (it waits for the one that
+        does); later units of work raise ``StorageUnavailable``. Safe from any thread."""
+        with self._writer:
+            self._closed = True
+            for connection in list(self._opened):
+                connection.close()
+            self._opened = weakref.WeakSet()
+            self._local = threading.local()
 
 
 class _Session:
     """A thread's connection and the stores working on it, reused by its units of work."""
 
-    def __init__(self, connection: _Connection, snapshot_every: int, recent: RecentOrders) -> None:
+    def __init__(self, connection: _Connection, recent: RecentOrders) -> None:
         self.pid = os.getpid()
         self.connection = connection
-        self.orders = _Orders(connection, snapshot_every, recent)
+        self.orders = _Orders(connection, recent)
         self.idempotency = _Keys(connection)
         self.outbox = _Outbox(connection)
 
@@ -212,6 +190,7 @@ class SQLiteUnitOfWork:
 
     def __init__(self, storage: SQLiteStorage) -> None:
         session = storage._session()
+        self._storage = storage
         self._writer = storage._writer
         self._committed = False
         self._orders = session.orders
@@ -225,6 +204,8 @@ class SQLiteUnitOfWork:
             raise RuntimeError("this thread already has a unit of work open on this storage")
         self._writer.acquire()
         try:
+            if self._storage._closed:  # closed while this unit of work waited for the lock
+                raise StorageUnavailable(f"the storage on {self._storage.path} is closed")
             self.connection.execute("BEGIN IMMEDIATE")
         except BaseException:
             self._writer.release()
@@ -248,14 +229,13 @@ class SQLiteUnitOfWork:
 
 
 class _Orders:
-    def __init__(self, connection: sqlite3.Connection, snapshot_every: int, recent: RecentOrders) -> None:
+    def __init__(self, connection: sqlite3.Connection, recent: RecentOrders) -> None:
         self._db = connection
-        self._every = snapshot_every
         self.recent = recent
         self.written: dict[str, Order] = {}  # by this unit of work, remembered if it commits
 
     def load(self, order_id: str) -> Order:
-        if order_id in self.written:
+        if check_id(order_id) in self.written:
             return self.written[order_id]
         row = self._db.execute(
             "SELECT version, snapshot, snapshot_version FROM orders WHERE order_id = ?", (order_id,)
@@ -265,19 +245,24 @@ class _Orders:
         version, snapshot, snapshot_version = row
         order = self.recent.get(order_id, version)
         if order is None:
-            start = snapshot_order(None if snapshot is None else loads(snapshot))
-            order = rebuild(start, self.events(order_id, after=0 if start is None else snapshot_version))
+            parsed = None if snapshot is None else loads(snapshot)
+            start = snapshot_order(order_id, parsed, snapshot_version)
+            rows = self._rows(order_id, after=0 if start is None else snapshot_version)
+            order = rebuild(order_id, start, rows, version)
             self.recent.remember((order,))  # read from committed rows
         return order
 
     def events(self, order_id: str, after: int = 0) -> list[Event]:
-        return decode_events(payload for (payload,) in self._db.execute(SELECT_EVENTS, (order_id, after)))
+        return [event for _, event in self._rows(check_id(order_id), after)]
 
-    def append(self, order_id: str, expected_version: int, decision: Decision) -> None:
+    def _rows(self, order_id: str, after: int) -> list[tuple[int, Event]]:
+        return decode_events(self._db.execute(SELECT_EVENTS, (order_id, after)))
+
+    def append(self, order_id: str, expected_version: int, decision: Decision, stored: Stored) -> None:
+        check_decision(order_id, decision)
         order = decision.order
-        due = next_due(order)
-        due_at = None if due is None else micros(due.at)
-        snapshot = snapshot_of(order, expected_version, self._every)
+        due_at = None if stored.next_due is None else micros(stored.next_due)
+        snapshot = snapshot_of(order, stored)
         snapshot_version = 0 if snapshot is None else order.version
         row: tuple[object, ...]
         if expected_version == 0:
@@ -304,7 +289,8 @@ class _Orders:
 
     def postpone(self, order_id: str, until: datetime, error: str) -> None:
         update = "UPDATE orders SET postponed_until = ?, last_error = ? WHERE order_id = ?"
-        if self._db.execute(update, (micros(until), error, order_id)).rowcount != 1:
+        row = (micros(until), clean_error(error), check_id(order_id))
+        if self._db.execute(update, row).rowcount != 1:
             raise UnknownOrder(order_id)
 
 
@@ -314,13 +300,16 @@ class _Keys:
 
     def get(self, key: str) -> Recorded | None:
         row = self._db.execute(
-            "SELECT fingerprint, outcome FROM idempotency WHERE key = ?", (key,)
+            "SELECT fingerprint, outcome FROM idempotency WHERE key = ?", (check_key(key),)
         ).fetchone()
         return None if row is None else Recorded(row[0], loads(row[1]))
 
     def put(self, key: str, recorded: Recorded) -> None:
         insert = "INSERT INTO idempotency VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING"
-        if self._db.execute(insert, (key, recorded.fingerprint, dumps(recorded.outcome))).rowcount != 1:
+        if (
+            self._db.execute(insert, (check_key(key), recorded.fingerprint, dumps(recorded.outcome))).rowcount
+            != 1
+        ):
             raise ConcurrencyConflict(f"idempotency key {key!r} is already bound")
 
 
@@ -328,12 +317,13 @@ class _Outbox:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._db = connection
 
-    def put(self, order_id: str, version: int, effects: Sequence[Effect]) -> None:
-        self._db.executemany(INSERT_MESSAGE, outbox_rows(order_id, version, effects))
+    def put(self, order_id: str, version: int, effects: Sequence[Effect], at: datetime) -> None:
+        rows = outbox_rows(check_id(order_id), version, effects, micros(at))
+        self._db.executemany(INSERT_MESSAGE, rows)
 
     def claim(self, now: datetime, limit: int, lease: timedelta) -> list[Message]:
         rows = sorted(self._db.execute(CLAIM, (micros(now + lease), micros(now), limit)).fetchall())
-        return [message_of(row[1:]) for row in rows]
+        return [message_of(row[1:8], instant(row[8])) for row in rows]
 
     def published(self, message_ids: Sequence[str]) -> None:
         listed = ", ".join("?" * len(message_ids))
@@ -342,5 +332,26 @@ class _Outbox:
         self._db.executemany(PUBLISH, ((message_id,) for message_id in message_ids))
 
     def retry(self, message_id: str, at: datetime, error: str) -> None:
-        if self._db.execute(RETRY, (micros(at), error, message_id)).rowcount == 0:
+        if self._db.execute(RETRY, (micros(at), clean_error(error), message_id)).rowcount == 0:
             raise UnknownMessage((message_id,))
+
+    def bury(self, message_id: str, error: str) -> None:
+        if self._db.execute(BURY, (clean_error(error), message_id)).rowcount == 0:
+            raise UnknownMessage((message_id,))
+
+    def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        rows = self._db.execute(DEAD, (limit,)).fetchall()
+        return [DeadLetter(message_of(row[:7], instant(row[7])), row[8] or "") for row in rows]
+
+    def revive(self, message_ids: Sequence[str], at: datetime) -> None:
+        self._check_dead(message_ids)
+        self._db.executemany(REVIVE, ((micros(at), message_id) for message_id in message_ids))
+
+    def drop(self, message_ids: Sequence[str]) -> None:
+        self._check_dead(message_ids)
+        self._db.executemany("DELETE FROM outbox WHERE message_id = ?", ((m,) for m in message_ids))
+
+    def _check_dead(self, message_ids: Sequence[str]) -> None:
+        listed = ", ".join("?" * len(message_ids))
+        query = f"SELECT message_id FROM outbox WHERE dead_at IS NOT NULL AND message_id IN ({listed})"
+        UnknownMessage.check(message_ids, {row[0] for row in self._db.execute(query, message_ids)})

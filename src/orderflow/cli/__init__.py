@@ -7,29 +7,32 @@ function of the parsed arguments returning the exit status) as the parser's defa
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
-from . import demo, diagram, experiment, explain, scenario, simulate
+#: The subcommands' modules, in the order ``--help`` lists them. Each is imported only when its
+#: parser is needed, so ``orderflow simulate --json`` does not import the scenario runner (start-up).
+SUBCOMMANDS = ("simulate", "experiment", "demo", "scenario", "explain", "diagram")
 
-SUBCOMMANDS = (simulate, experiment, demo, scenario, explain, diagram)
 
-
-def parser() -> argparse.ArgumentParser:
-    """The whole command line's parser."""
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line's parser (with ``only``: that subcommand's alone)."""
     root = argparse.ArgumentParser(
         prog="orderflow",
         description="The order process of a services marketplace, as a state machine.",
     )
     subparsers = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in SUBCOMMANDS:
-        module.register(subparsers)
+    for name in SUBCOMMANDS:
+        if only is None or name == only:
+            importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    arguments = parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    arguments = parser(words[0] if words and words[0] in SUBCOMMANDS else None).parse_args(words)
     try:
         status: int = arguments.run(arguments)
     except BrokenPipeError:  # the reader stopped early (``orderflow explain ... | head``)

@@ -7,24 +7,27 @@ from datetime import datetime, timedelta
 from functools import partial
 
 import pytest
-from storage_support import (
+
+from ... import Cancel, decide, next_due, place_order
+from ...codec import encode_effect
+from ...ports import Message, Storage, UnknownMessage
+from .support import (
+    DAY,
+    HOUR,
     LATER,
     LEASE,
     THREADS,
+    append,
+    at,
     due_of,
     life,
     messages_of,
     pending,
+    placement,
     succeeded,
     together,
     write,
 )
-
-from orderflow import Cancel, decide, next_due, place_order
-from orderflow.codec import encode_effect
-from orderflow.ports import Message, Storage, UnknownMessage
-
-from support import DAY, HOUR, at, placement
 
 NOW = at("2026-01-03T10:00")
 
@@ -158,8 +161,8 @@ class QueueContract:
         early, late = (place_order(placement(order_id=f"o-{n}", paid_at=NOW + n * DAY)) for n in (1, 2))
         with storage.unit_of_work() as uow:
             assert uow.orders.next_due_at() is None
-            uow.orders.append("o-1", 0, early)
-            uow.orders.append("o-2", 0, late)
+            append(uow, "o-1", 0, early)
+            append(uow, "o-2", 0, late)
             assert uow.orders.next_due_at() == due_of(early)
             uow.orders.postpone("o-1", due_of(late) + DAY, "wallet down")
             assert uow.orders.next_due_at() == due_of(late)

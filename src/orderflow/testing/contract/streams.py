@@ -1,5 +1,5 @@
-"""The storage contract: what every adapter of ``orderflow.ports.Storage`` guarantees, as one base
-class of tests. Each adapter subclasses it in ``test_<adapter>.py`` and provides the fixtures
+"""The storage contract's streams (round trip, optimistic concurrency, atomic units of work,
+idempotency) and ``StorageContract``, the class to subclass. It needs the fixtures
 ``storage`` (an empty database, schema created) and ``peers`` (``THREADS`` storages over that same
 database, one per thread of a concurrency test)."""
 
@@ -12,26 +12,29 @@ from functools import partial
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
-from queue_contract import QueueContract
-from storage_support import (
+
+from ... import Accept, Cancel, OfferCustom, Role, decide, place_order, replay
+from ...codec import encode_effect
+from ...domain.events import Event
+from ...ports import ConcurrencyConflict, Recorded, Storage, UnknownOrder
+from ..strategies import Life, lives
+from .edges import EdgeContract
+from .queues import QueueContract
+from .support import (
+    HOUR,
     LATER,
     THREADS,
+    append,
+    eur,
     expected_before,
     life,
     pending,
+    placement,
     recorded,
     together,
     write,
     write_in,
 )
-
-from orderflow import Accept, Cancel, OfferCustom, Role, decide, place_order, replay
-from orderflow.codec import encode_effect
-from orderflow.domain.events import Event
-from orderflow.ports import ConcurrencyConflict, Recorded, Storage, UnknownOrder
-from orderflow.testing import Life, lives
-
-from support import HOUR, eur, placement
 
 BUYER, SELLER = Role.BUYER, Role.SELLER
 
@@ -51,7 +54,7 @@ def snapshot(storage: Storage, order_id: str) -> tuple[object, ...]:
     return (*state, [m.message_id for m in pending(storage)])
 
 
-class StorageContract(QueueContract):
+class StorageContract(QueueContract, EdgeContract):
     """Subclass with the ``storage`` and ``peers`` fixtures; ``examples`` bounds the Hypothesis test."""
 
     examples = 30
@@ -130,7 +133,7 @@ class StorageContract(QueueContract):
         stale = offered if expected != 0 else placed
         with storage.unit_of_work() as uow:
             with pytest.raises(ConcurrencyConflict) as caught:
-                uow.orders.append("order-1", expected, stale)
+                append(uow, "order-1", expected, stale)
             uow.commit()
         assert (caught.value.order_id, caught.value.expected, caught.value.actual) == ("order-1", expected, 2)
         assert snapshot(storage, "order-1") == before
@@ -159,8 +162,8 @@ class StorageContract(QueueContract):
         fired = decisions[4]  # two events and nine effects
         failing = pytest.raises((Boom, ConcurrencyConflict)) if failure != "no commit" else nullcontext()
         with failing, storage.unit_of_work() as uow:
-            uow.orders.append("order-1", expected_before(fired), fired)
-            uow.outbox.put("order-1", fired.order.version, fired.effects)
+            append(uow, "order-1", expected_before(fired), fired)
+            uow.outbox.put("order-1", fired.order.version, fired.effects, fired.order.updated_at)
             uow.idempotency.put("k", recorded(fired, "another"))
             if failure == "exception":
                 raise Boom

@@ -1,29 +1,45 @@
-"""Helpers of the storage contract: a stored order's life, committing a decision the way the
-service does (events, outbox, idempotency record in one unit of work), and threads started together."""
+"""Helpers of the storage contract (``orderflow.testing.contract``): a stored order's life,
+committing a decision the way the service does (events, outbox, idempotency record in one unit of
+work), and threads started together."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
-from typing import TypeVar
+from datetime import datetime, timedelta, timezone
+from typing import Any, TypeVar
 
-from orderflow import (
-    Accept,
-    Decision,
-    Deliver,
-    OfferCustom,
-    Order,
-    Review,
-    advance,
-    decide,
-    next_due,
-    place_order,
-)
-from orderflow.ports import Message, Recorded, Storage, UnitOfWork
+import attrs
 
-from support import DAY, HOUR, eur, placement
+from ...domain.commands import Accept, Deliver, OfferCustom, Review
+from ...domain.decide import decide
+from ...domain.decision import Decision
+from ...domain.money import Money
+from ...domain.order import Order
+from ...domain.placement import Placement, place_order
+from ...domain.timers import advance, next_due
+from ...example import example_placement
+from ...ports import Message, Recorded, Storage, Stored, UnitOfWork
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+def at(text: str) -> datetime:
+    """An aware UTC instant from ``YYYY-MM-DDTHH:MM``."""
+    return datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+
+
+def eur(amount: str) -> Money:
+    """An amount in euros, from its decimal string."""
+    return Money(amount, "EUR")
+
+
+def placement(**changes: Any) -> Placement:
+    """The scenario-format example (``orderflow.example``): 57.50 paid, 3 days; ``changes`` apply."""
+    return attrs.evolve(example_placement(), **changes)
+
 
 T = TypeVar("T")
 
@@ -59,16 +75,29 @@ def expected_before(decision: Decision) -> int:
 def write(storage: Storage, order_id: str, decision: Decision, key: str | None = None) -> None:
     """Commit ``decision`` in a unit of work of its own."""
     with storage.unit_of_work() as uow:
-        write_in(uow, order_id, decision, key)
+        write_in(uow, order_id, decision, key, storage.snapshot_every)
         uow.commit()
 
 
-def write_in(uow: UnitOfWork, order_id: str, decision: Decision, key: str | None = None) -> None:
+def write_in(
+    uow: UnitOfWork,
+    order_id: str,
+    decision: Decision,
+    key: str | None = None,
+    snapshot_every: int | None = None,
+) -> None:
     """Write ``decision`` as the service does: events, then its effects, then the key's record."""
-    uow.orders.append(order_id, expected_before(decision), decision)
-    uow.outbox.put(order_id, decision.order.version, decision.effects)
+    append(uow, order_id, expected_before(decision), decision, snapshot_every)
+    uow.outbox.put(order_id, decision.order.version, decision.effects, decision.order.updated_at)
     if key is not None:
         uow.idempotency.put(key, recorded(decision))
+
+
+def append(
+    uow: UnitOfWork, order_id: str, expected: int, decision: Decision, snapshot_every: int | None = None
+) -> None:
+    """``uow.orders.append`` with what the service would compute (``Stored.of``)."""
+    uow.orders.append(order_id, expected, decision, Stored.of(decision, expected, snapshot_every))
 
 
 def recorded(decision: Decision, fingerprint: str = "fp") -> Recorded:
