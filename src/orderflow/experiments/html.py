@@ -16,6 +16,7 @@ from string import Template
 from . import figures as words
 from . import svg
 from .results import Results
+from .statistics import Interval
 
 
 def page(results: Results, answers: str = "", provenance: str = "") -> str:
@@ -158,8 +159,8 @@ def _table(results: Results, segment: str | None) -> str:
     )
 
 
-def _words(found: object, unit: str, currency: str, signed: bool) -> str:
+def _words(found: Interval | None, unit: str, currency: str, signed: bool) -> str:
     if found is None:
         return "-"
-    mean = words.value(found.mean, unit, currency, signed)  # type: ignore[attr-defined]
-    return f"{mean} ({words.interval(found.low, found.high, unit, currency, signed)})"  # type: ignore[attr-defined]
+    mean = words.value(found.mean, unit, currency, signed)
+    return f"{mean} ({words.interval(found.low, found.high, unit, currency, signed)})"

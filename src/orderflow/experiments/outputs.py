@@ -22,6 +22,7 @@ from typing import Any
 
 from . import figures as words
 from .results import SELLER_COLUMNS, STATISTIC_COLUMNS, Results
+from .statistics import Interval
 
 
 def json_text(results: Results, extra: dict[str, Any] | None = None) -> str:
@@ -76,7 +77,7 @@ def text(results: Results) -> str:
     return "\n".join(lines)
 
 
-def _cell(found: Any, unit: str, currency: str, signed: bool) -> str:
+def _cell(found: Interval | None, unit: str, currency: str, signed: bool) -> str:
     if found is None:
         return "-"
     mean = words.value(found.mean, unit, currency, signed)
