@@ -92,3 +92,22 @@ def test_sensitivity_points_are_arms_on_top_of_the_baseline() -> None:
     assert found.top("rates.late_delivery_percent", 1)[0].key == "seller.on_time_probability"
     with pytest.raises(UnknownFigure, match="late_percent"):
         advanced.run_sensitivity(WINDOW, ["seller.on_time_probability=0.5:0.95"], figures=["late_percent"])
+
+
+def test_a_target_within_a_segment() -> None:
+    segments = {
+        "market": {"orders": 200},
+        "seller": {
+            "segments": {"slow": {"share": 0.3, "on_time_probability": 0.4}, "usual": {"share": "rest"}}
+        },
+    }
+    experiment = attrs.evolve(WINDOW, settings=segments)
+    assert "outcomes.completed.percent@seller:slow" in advanced.known_figures(experiment)
+    target = Target.parse("outcomes.completed.percent@seller:slow=3")
+    outcome, results = advanced.run_precision(experiment, [target], Budget(cells=40), initial=3)
+    (reached,) = outcome.reached
+    assert reached.target.segment == "seller:slow"
+    assert reached.met, outcome.stopped
+    difference = results.difference("3 days", "outcomes.completed.percent", "seller:slow")
+    assert difference is not None
+    assert difference.mean == pytest.approx(reached.interval.mean)
