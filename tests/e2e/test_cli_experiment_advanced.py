@@ -172,7 +172,7 @@ def test_a_directory_of_another_experiment_exits_2_and_is_left_as_it_was(
 def test_a_run_killed_halfway_resumes_and_redoes_no_finished_cell(tmp_path: Path) -> None:
     out = tmp_path / "out"
     command = [
-        sys.executable, "-m", "orderflow", "experiment", "--set", "market.orders=400", "--seeds", "8",
+        sys.executable, "-m", "orderflow", "experiment", "--set", "market.orders=800", "--seeds", "8",
         "--vary", "policy.review_decision_window=7,3", "--out", str(out), "--json",
     ]  # fmt: skip
     environment = {**os.environ, "PYTHONPATH": str(Path("src").resolve())}

@@ -157,7 +157,7 @@ from experiment_fakes import fake_cell, wide_cell
 from orderflow.experiments.store import Store
 from orderflow.experiments.streaming import Cell, Cells
 directory, log = sys.argv[1], sys.argv[2]
-arms = {name: {"salt": name, "log": log, "sleep": 0.02} for name in ("baseline", "variant")}
+arms = {name: {"salt": name, "log": log, "sleep": 0.05} for name in ("baseline", "variant")}
 store = Store.open(__import__("pathlib").Path(directory), {"orders": 1}, arms, list(range(1, 31)))
 cells = Cells(fake_cell, arms, store=store)
 for cell, _ in cells.run([Cell(arm, seed) for arm in arms for seed in range(1, 31)]):
