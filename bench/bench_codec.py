@@ -4,6 +4,10 @@ Replays the six benchmark lives (``baselines.PATHS``, the orders of ``bench_core
 storage adapter would store, and times ``orderflow.codec`` on it: per item, the best of several
 ``timeit`` repeats in CPU time, as Python values and through the JSON text (``dumps`` / ``loads``). Run
 ``.venv/bin/python bench/bench_codec.py`` (a few seconds). A benchmark is a report, not a test.
+
+``--cattrs`` adds the comparison of docs/persistence.md (codec section): the same events and
+snapshots through a cattrs converter writing the same JSON (``bench/cattrs_codec.py``), in the
+same run, as a ratio of CPU times.
 """
 
 from __future__ import annotations
@@ -87,6 +91,32 @@ CODECS: dict[str, tuple[Callable[[Any], dict[str, Any]], Callable[[Any], Any]]] 
 }
 
 
+def compare_with_cattrs(found: dict[str, list[Any]]) -> None:
+    """µs per event and snapshot, each way, for the codec's compiler and for cattrs, side by side."""
+    from bench.cattrs_codec import codec_of
+
+    print(f"\n{'µs per item':<26}{'items':>6}{'compiler':>10}{'cattrs':>9}{'ratio':>7}")
+    for label in ("event", "order"):
+        items = found[label]
+        ours = CODECS[label]
+        theirs = [codec_of(type(item)) for item in items]
+        payloads = [ours[0](item) for item in items]
+        assert [encode(item) for (encode, _), item in zip(theirs, items, strict=True)] == payloads
+        assert [decode(p) for (_, decode), p in zip(theirs, payloads, strict=True)] == items
+        pairs = iter(theirs)
+        for way, our_work, work_items in (("encode", ours[0], items), ("decode", ours[1], payloads)):
+            index = 0 if way == "encode" else 1
+            chosen = [pair[index] for pair in theirs]
+            calls = list(zip(chosen, work_items, strict=True))
+            compiler = per_item(our_work, work_items)
+            cattrs_time = per_item(lambda call: call[0](call[1]), calls)
+            print(
+                f"{label + ' ' + way:<26}{len(items):>6}{compiler:>10.1f}{cattrs_time:>9.1f}"
+                f"{cattrs_time / compiler:>7.2f}"
+            )
+        del pairs
+
+
 def main() -> None:
     found = stored()
     placed = [event for event in found["event"] if isinstance(event, OrderPlaced)]
@@ -114,3 +144,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    if "--cattrs" in sys.argv[1:]:
+        compare_with_cattrs(stored())

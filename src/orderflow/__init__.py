@@ -80,6 +80,7 @@ from .errors import (
     UnknownMessage,
     UnknownOrder,
     UnknownReference,
+    UnreadableInput,
 )
 from .stats import SellerRates, SellerStats, WindowForgotten
 
@@ -161,6 +162,7 @@ __all__ = [
     "UnknownMessage",
     "UnknownOrder",
     "UnknownReference",
+    "UnreadableInput",
     "VoucherEligibility",
     "WalletCredit",
     "WindowForgotten",

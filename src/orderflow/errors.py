@@ -55,6 +55,7 @@ __all__ = [
     "UnknownMessage",
     "UnknownOrder",
     "UnknownReference",
+    "UnreadableInput",
 ]
 
 
@@ -135,6 +136,11 @@ class StorageUnavailable(StorageError):
 
 
 # --- IntegrityError -----------------------------------------------------------------------------
+
+
+class UnreadableInput(IntegrityError):
+    """An input file orderflow will not read: missing, not a regular file (a FIFO, ``/dev/zero``),
+    larger than ``inputs.MAX_INPUT_BYTES``, or not UTF-8 text. The message names the file."""
 
 
 class CodecError(IntegrityError):

@@ -100,7 +100,8 @@ BAD = [
         "--vary: 'policy.review_decision_window': expected KEY=V1,V2",
     ),
     (["--seeds", "0"], "--seeds: must be at least 1, not 0"),
-    (["--workers", "0"], "--workers must be at least 1"),
+    (["--workers", "0"], "--workers must be from 1 to 1024, not 0"),
+    (["--workers", "5000"], "--workers must be from 1 to 1024, not 5000"),
 ]
 
 

@@ -32,10 +32,11 @@ def test_compared_policies_are_the_same_bytes_on_1_and_2_workers(capsys: pytest.
     assert _output(capsys, "--workers", "2", *options) == _output(capsys, "--workers", "1", *options)
 
 
-@pytest.mark.parametrize("workers", ["0", "-2"])
+@pytest.mark.parametrize("workers", ["0", "-2", "1025"])
 def test_a_bad_worker_count_exits_2_with_one_line(workers: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["simulate", "--orders", "10", "--workers", workers]) == 2
-    assert capsys.readouterr().err == "orderflow simulate: error: --workers must be at least 1\n"
+    expected = f"orderflow simulate: error: --workers must be from 1 to 1024, not {workers}\n"
+    assert capsys.readouterr().err == expected
 
 
 def test_an_unreachable_dask_scheduler_exits_2_with_one_line(

@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..domain.errors import OrderflowError
 from . import experiment_advanced as advanced
+from .status import UsageError, say
 
 EXAMPLES = """\
 examples:
@@ -29,6 +29,10 @@ examples:
 The first arm is the baseline; each variant is compared with it seed by seed (docs/experiments.md).
 exit status: 0 done; 1 money was not conserved in some cell (a bug); 2 bad input (nothing written).
 """
+
+
+#: The most worker processes ``--workers`` may ask for (as ``simulate``'s).
+MAX_WORKERS = 1024
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -68,10 +72,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command.set_defaults(run=_command)
 
 
-class UsageError(Exception):
-    """A bad command line or output path: one line on stderr, exit status 2."""
-
-
 def _experiment(arguments: argparse.Namespace) -> Any:
     from ..experiments import arms
 
@@ -87,8 +87,8 @@ def _experiment(arguments: argparse.Namespace) -> Any:
 
 
 def _check_outputs(arguments: argparse.Namespace) -> None:
-    if arguments.workers is not None and arguments.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    if arguments.workers is not None and not 1 <= arguments.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS}, not {arguments.workers}")
     if arguments.csv is not None:
         directory: Path = arguments.csv
         if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
@@ -116,45 +116,48 @@ def _progress(total: int, show: bool) -> Iterator[Callable[[Any], None] | None]:
 
 
 def _command(arguments: argparse.Namespace) -> int:
+    """Check every input, run, make every output in memory, then write the files (``status.run``
+    turns a bad input into exit 2 and one line)."""
+    experiment = _experiment(arguments)
+    advanced.check(arguments)
+    _check_outputs(arguments)
     try:
-        experiment = _experiment(arguments)
-        advanced.check(arguments)
-        _check_outputs(arguments)
         from ..experiments import outputs, running
         from ..experiments.html import page
-        from ..simulation.executors import make_executor
+    except ImportError as error:  # the experiments extra (SciPy) is missing
+        raise UsageError(f"{error}: pip install 'orderflow[experiments]'") from None
+    from ..simulation.executors import make_executor
 
-        executor = make_executor(arguments.workers or (None if arguments.dask else 1), arguments.dask)
-        if arguments.sensitivity:  # points of a design, not arms to compare: an output of its own
-            printed, html = advanced.sensitivity(arguments, experiment, executor)
-            if html is not None:
-                outputs.write_file(arguments.html, html)
-            print(printed)
-            return 0
-        extra = advanced.Extra()
-        if advanced.asked(arguments):
-            results, extra = advanced.run(arguments, experiment, executor)
-        else:
-            total = len(experiment.arms) * len(experiment.seeds)
-            with _progress(total, sys.stderr.isatty() and not arguments.json) as progress:
-                results = running.run(experiment, executor, progress)
-        if arguments.json:
-            printed = outputs.json_text(results, extra.data)
-        else:
-            printed = "\n".join(extra.lines) + ("\n" if extra.lines else "") + outputs.text(results)
-        html = page(results, extra.html, extra.provenance) if arguments.html is not None else None
-        if arguments.csv is not None:
+    executor = make_executor(arguments.workers or (None if arguments.dask else 1), arguments.dask)
+    if arguments.sensitivity:  # points of a design, not arms to compare: an output of its own
+        printed, sensitivity_page = advanced.sensitivity(arguments, experiment, executor)
+        if sensitivity_page is not None:
+            outputs.write_file(arguments.html, sensitivity_page)
+        print(printed)
+        return 0
+    extra = advanced.Extra()
+    if advanced.asked(arguments):
+        results, extra = advanced.run(arguments, experiment, executor)
+    else:
+        total = len(experiment.arms) * len(experiment.seeds)
+        with _progress(total, sys.stderr.isatty() and not arguments.json) as progress:
+            results = running.run(experiment, executor, progress)
+    if arguments.json:
+        printed = outputs.json_text(results, extra.data)
+    else:
+        printed = "\n".join(extra.lines) + ("\n" if extra.lines else "") + outputs.text(results)
+    html = page(results, extra.html, extra.provenance) if arguments.html is not None else None
+    if html is not None:
+        outputs.write_file(arguments.html, html)
+    if arguments.csv is not None:
+        try:
             outputs.write_tables(results, arguments.csv)
-        if html is not None:
-            outputs.write_file(arguments.html, html)
-    except (UsageError, OrderflowError, ImportError) as error:
-        print(f"orderflow experiment: error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:
-        print(f"orderflow experiment: error: {error.filename}: {error.strerror}", file=sys.stderr)
-        return 2
+        except BaseException:  # all or nothing: no page without its tables
+            if html is not None:
+                arguments.html.unlink(missing_ok=True)
+            raise
     print(printed)
     broken = sorted({f"{c.arm} (seed {c.seed})" for c in results.cells if c.figures.get("money.discrepancy")})
     if broken:
-        print(f"orderflow experiment: money was not conserved in {', '.join(broken)}", file=sys.stderr)
+        say(f"orderflow experiment: money was not conserved in {', '.join(broken)}")
     return 1 if broken else 0

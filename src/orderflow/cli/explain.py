@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from .. import scenario
+from ..domain.dates import require_aware
 from ..domain.errors import OrderflowError
 from ..domain.money import Money
 from ..domain.order import Order
 from ..domain.policy import PRESETS
 from ..domain.states import Role, State
 from ..explain import Amount, Consequence, Explanation, Move, Result, Timing, explain, representative
+from .status import say
 
 EXAMPLES = """\
 examples:
@@ -69,7 +70,7 @@ def _command(arguments: argparse.Namespace) -> int:
         explanation = explain(order, Role(arguments.role), now)
     except (UsageError, OrderflowError, OSError) as error:
         message = f"{error.filename}: {error.strerror}" if isinstance(error, OSError) else error
-        print(f"orderflow explain: error: {message}", file=sys.stderr)
+        say(f"orderflow explain: error: {message}")
         return 2
     if arguments.json:
         print(json.dumps(as_json(explanation), indent=2))
@@ -97,11 +98,13 @@ def _order(arguments: argparse.Namespace) -> tuple[Order, datetime]:
 
 
 def _instant(text: str) -> datetime:
-    """An ISO 8601 time; a naive one is kept naive for ``explain`` to reject (InvalidTime)."""
+    """An ISO 8601 time of the supported range; a naive one is kept naive for ``explain`` to
+    reject (InvalidTime)."""
     try:
-        return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+        instant = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
     except ValueError:
         raise UsageError(f"--now {text!r} is not an ISO 8601 time such as 2026-01-10T12:00:00Z") from None
+    return instant if instant.tzinfo is None else require_aware(instant, "--now")
 
 
 # Text -------------------------------------------------------------------------------------------

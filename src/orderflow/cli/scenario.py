@@ -14,9 +14,11 @@ from pathlib import Path
 
 from ..domain.policy import PRESETS
 from ..domain.states import State
+from ..errors import UnreadableInput
 from ..scenario import MalformedScenario, load, run
 from ..scenario.emit import scenario_json, write
 from ..scenario.trace import lines
+from .status import say
 
 EXAMPLE = """\
 a scenario file (times in ISO 8601 with an offset, amounts as decimal strings):
@@ -56,7 +58,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "  orderflow scenario run story.json --json\n\n" + EXAMPLE,
         formatter_class=formatter,
     )
-    runner.add_argument("file", metavar="FILE", help="the scenario file (JSON)")
+    runner.add_argument("file", metavar="FILE", help="the scenario file (JSON; - for standard input)")
     runner.add_argument(
         "--json", action="store_true", help='print {"ok", "steps", "order"} as JSON instead of the trace'
     )
@@ -89,11 +91,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _run(arguments: argparse.Namespace) -> int:
     try:
         scenario = load(arguments.file)
-    except (MalformedScenario, OSError) as error:
-        message = (
-            str(error) if isinstance(error, MalformedScenario) else f"{arguments.file}: {error.strerror}"
-        )
-        print(f"orderflow scenario run: {message}", file=sys.stderr)
+    except (MalformedScenario, UnreadableInput) as error:
+        say(f"orderflow scenario run: {error}")
         return 2
     result = run(scenario)
     if arguments.json:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from ..simulation.engine import Setup
 from ..simulation.executors import make_executor
 from ..simulation.report import Report, report, text, title
 from ..simulation.shards import simulate_all
+from .status import UsageError
 
 EXAMPLES = """\
 examples:
@@ -45,8 +47,10 @@ exit status: 0 done; 1 money was not conserved (a bug); 2 usage error (bad optio
 """
 
 
-class UsageError(Exception):
-    """A bad command line: reported in one line on stderr, exit status 2."""
+#: The longest simulated clock: a hundred years.
+_MAX_HORIZON_DAYS = 36_500
+#: More processes than this on one machine is a typo (a cluster takes --dask).
+_MAX_WORKERS = 1024
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -92,19 +96,31 @@ def _setting(text: str) -> tuple[str, object]:
     key, equals, value = text.partition("=")
     if not equals or not key:
         raise UsageError(f"--set {text!r}: expected KEY=VALUE")
+
+    def not_finite(word: str) -> object:
+        raise UsageError(f"--set {key}: {word} is not a finite number")
+
     try:
-        return key, json.loads(value)
+        parsed = json.loads(value, parse_constant=not_finite)
     except json.JSONDecodeError:
         return key, value  # a bare word: a string
+    except RecursionError:
+        raise UsageError(f"--set {key}: the value nests too deeply") from None
+    if isinstance(parsed, float) and not math.isfinite(parsed):  # 1e400
+        raise UsageError(f"--set {key}: {value} is not a finite number")
+    return key, parsed
 
 
 def _setups(arguments: argparse.Namespace) -> list[Setup]:
     if arguments.orders is not None and arguments.orders < 1:
         raise UsageError("--orders must be at least 1")
-    if arguments.horizon is not None and not arguments.horizon > 0:
-        raise UsageError("--horizon must be a positive number of days")
-    if arguments.workers is not None and arguments.workers < 1:
-        raise UsageError("--workers must be at least 1")
+    if arguments.horizon is not None and not 0 < arguments.horizon <= _MAX_HORIZON_DAYS:
+        raise UsageError(
+            f"--horizon must be a positive number of days, at most {_MAX_HORIZON_DAYS}, "
+            f"not {arguments.horizon}"
+        )
+    if arguments.workers is not None and not 1 <= arguments.workers <= _MAX_WORKERS:
+        raise UsageError(f"--workers must be from 1 to {_MAX_WORKERS}, not {arguments.workers}")
     overrides = dict(_setting(item) for item in arguments.set)
     if arguments.orders is not None:
         overrides["market.orders"] = arguments.orders
@@ -168,8 +184,8 @@ def _command(arguments: argparse.Namespace) -> int:
     if arguments.output is not None:
         try:
             arguments.output.write_text(output + "\n", encoding="utf-8")
-        except OSError as error:
-            print(f"orderflow simulate: error: {error.filename}: {error.strerror}", file=sys.stderr)
+        except OSError as error:  # the file is named here: a full disk's error names no file
+            print(f"orderflow simulate: error: {arguments.output}: {error.strerror}", file=sys.stderr)
             return 2
     else:
         print(output)

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 from ..domain.catalogue import EFFECTS, ERRORS, EVENTS
 from ..domain.commands import COMMANDS, Command
 from ..domain.effects import Effect
-from ..domain.errors import OrderflowError, Refusal
+from ..domain.errors import InvalidArgument, OrderflowError, Refusal
 from ..domain.events import SCHEMA_VERSION, Event
+from ..domain.limits import id_problem
 from ..domain.order import Order
 from ..errors import CodecError
 from .compiler import LEAVES, Decode, Encode, check_keys, class_codec, codec_of, decode_fields
@@ -178,18 +181,67 @@ def _no_constant(name: str) -> Any:
     raise CodecError(f"{name} is not a JSON number")
 
 
+#: The deepest nesting of arrays and objects ``loads`` reads. Integers are read up to Python's
+#: ``sys.get_int_max_str_digits()`` digits (4300 by default); each decoder bounds its own.
+MAX_DEPTH = 64
+
+
+def _float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise CodecError(f"the number {text[:20]} is out of range")
+    return number
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        keys = [key for key, _ in pairs]
+        duplicate = next(key for key in keys if keys.count(key) > 1)
+        raise CodecError(f"malformed JSON: the key {duplicate!r} appears twice in an object")
+    return found
+
+
 #: Made once: ``json.loads(text, **options)`` builds a new decoder on every call.
-_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_float, object_pairs_hook=_object)
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _depth(text: str) -> int:
+    """How deep arrays and objects nest in ``text`` (brackets inside strings do not count)."""
+    depth = deepest = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def loads(text: str) -> Any:
-    """The JSON value of ``text``; NaN and Infinity are refused."""
+    """The JSON value of ``text``; NaN, Infinity, integers of more digits than Python converts,
+    numbers out of a float's range, duplicate keys and nesting deeper than ``MAX_DEPTH`` are
+    refused with ``CodecError``."""
+    if not isinstance(text, str):
+        raise CodecError(f"expected JSON text as a str, not {type(text).__name__}")
+    # Counting brackets is cheap; the exact depth is measured only when it could be too deep.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _depth(text) > MAX_DEPTH:
+        raise CodecError(f"malformed JSON: arrays and objects nest deeper than {MAX_DEPTH}")
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as error:
         raise CodecError(f"malformed JSON: {error}") from None
+    except ValueError as error:  # an integer of more digits than sys.get_int_max_str_digits()
+        raise CodecError(f"malformed JSON: {error}") from None
+    except RecursionError:  # only if the caller's own stack is nearly full
+        raise CodecError(f"malformed JSON: arrays and objects nest deeper than {MAX_DEPTH}") from None
 
 
 def fingerprint(command: Command, order_id: str) -> str:
-    """The SHA-256 (hex) of the canonical JSON of ``[order_id, command]``: equal for the same request."""
+    """The SHA-256 (hex) of the canonical JSON of ``[order_id, command]``: equal for the same request.
+
+    An ``order_id`` that ``limits`` does not admit raises ``InvalidArgument``.
+    """
+    problem = id_problem(order_id)
+    if problem is not None:
+        raise InvalidArgument(f"order_id {problem}")
     return hashlib.sha256(dumps([order_id, encode_command(command)]).encode()).hexdigest()

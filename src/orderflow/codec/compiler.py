@@ -20,11 +20,18 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ..domain.dates import EARLIEST, LATEST
 from ..domain.errors import OrderflowError
 from ..domain.graph import Graph, graph_for
+from ..domain.limits import MAX_TEXT_LENGTH, text_problem
+from ..domain.money import MAX_AMOUNT
 from ..domain.order import Terms
 from ..domain.policy import Policy
+from ..domain.validators import shown
 from ..errors import CodecError
+from .checks import check_of
+
+_MIN_AMOUNT = -MAX_AMOUNT
 
 T = TypeVar("T")
 Encode = Callable[[Any], Any]
@@ -41,6 +48,28 @@ def _same(value: T) -> T:
     return value
 
 
+def _text(value: Any) -> str:
+    """A string that ``limits`` admits as a text (no NUL, no lone surrogate, not too long)."""
+    if type(value) is str:
+        if value.isascii() and len(value) <= MAX_TEXT_LENGTH and "\x00" not in value:
+            return value
+        problem = text_problem(value)
+        if problem is None:
+            return value
+        raise _Bad(f"expected a text that {problem}")
+    raise _Bad(f"expected a string, got {shown(value)}")
+
+
+#: Whole numbers of the model: versions, days, counts, ratings (each field checks its own range).
+MAX_INT = 10**9
+
+
+def _int(value: Any) -> int:
+    if type(value) is int and 0 <= value <= MAX_INT:
+        return value
+    raise _Bad(f"expected an integer from 0 to {MAX_INT}, got {shown(value)}")
+
+
 def _exactly(kind: type, what: str) -> Decode:
     """A decoder accepting only values of exactly ``kind`` (so no bool for an int, no int for a float)."""
 
@@ -53,50 +82,82 @@ def _exactly(kind: type, what: str) -> Decode:
 
 
 def _decimal(value: Any) -> Decimal:
-    """A decimal string as the encoder writes it (``str(Decimal)``): "40.00", "1E+3"; no float."""
-    if type(value) is str:
+    """A decimal string as the encoder writes it (``str(Decimal)``): "40.00", "1E+3"; no float.
+
+    Amounts, rates and caps are below 10**15 in absolute value with at most 12 decimals; the
+    classes check their own amounts' sign and decimals (``checks``).
+    """
+    if type(value) is str and len(value) <= _DECIMAL_LENGTH:
         try:
             number = Decimal(value)
         except InvalidOperation:
             pass
         else:
-            if number.is_finite() and str(number) == value:  # no spaces, underscores, NaN or "+"
-                return number
-    raise _Bad(f'expected a decimal string such as "40.00", got {value!r}')
+            # str(number) == value: ASCII digits only, no spaces, underscores, NaN or "+".
+            if number.is_finite() and str(number) == value:
+                point = value.find(".")
+                decimals = 0 if point < 0 else len(value) - point - 1
+                if "E" in value:  # exponent notation (rare): read the exponent itself
+                    exponent = number.as_tuple().exponent
+                    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+                if _MIN_AMOUNT < number < MAX_AMOUNT and decimals <= 12:
+                    return number
+                raise _Bad(f"expected an amount below 10**15 with at most 12 decimals, got {value!r}")
+    raise _Bad(f'expected a decimal string such as "40.00", got {shown(value)}')
+
+
+_DECIMAL_LENGTH = 40
 
 
 def _datetime(value: Any) -> datetime:
-    """An ISO 8601 instant with its offset, as UTC (the core keeps instants in UTC)."""
+    """An ISO 8601 instant with its offset as ``isoformat`` writes it, as UTC (the core keeps
+    instants in UTC), from ``dates.EARLIEST`` on (deadlines may lie past ``dates.LATEST``)."""
+    # The encoder's own UTC form, told apart by its shape: "2026-01-03T10:00:00[.123456]+00:00".
+    if type(value) is str and len(value) in (25, 32) and value[10] == "T" and value.endswith("+00:00"):
+        try:
+            instant = datetime.fromisoformat(value)
+        except ValueError:
+            pass
+        else:
+            if instant.tzinfo is timezone.utc and instant >= EARLIEST:
+                return instant
     if type(value) is str:
         try:
             instant = datetime.fromisoformat(value)
         except ValueError:
             pass
         else:
-            if instant.tzinfo is timezone.utc:
-                return instant
             if instant.utcoffset() is None:
                 raise _Bad(f"expected a datetime with a UTC offset, got the naive {value!r}")
-            return instant.astimezone(timezone.utc)
-    raise _Bad(f"expected an ISO 8601 datetime with offset, got {value!r}")
+            if instant.isoformat() != value:  # no "Z", nanoseconds cut to microseconds, spaces
+                raise _Bad(f"expected an instant as isoformat writes it, got {value!r}")
+            offset = instant.utcoffset()
+            assert offset is not None
+            try:
+                instant = (instant.replace(tzinfo=None) - offset).replace(tzinfo=timezone.utc)
+            except OverflowError:  # near year 1 or 9999: outside the range in any case
+                instant = datetime.min.replace(tzinfo=timezone.utc)
+            if instant < EARLIEST:
+                raise _Bad(f"expected an instant from {EARLIEST.isoformat()}, got {value!r}")
+            return instant
+    raise _Bad(f"expected an ISO 8601 datetime with offset, got {shown(value)}")
 
 
 _MICROSECOND = timedelta(microseconds=1)
+_LONGEST = (LATEST - EARLIEST) // _MICROSECOND
 
 
 def _timedelta(value: Any) -> timedelta:
-    if type(value) is int:
-        try:
-            return timedelta(microseconds=value)
-        except OverflowError:
-            pass
-    raise _Bad(f"expected a duration as whole microseconds, got {value!r}")
+    """A duration in whole microseconds, from 0 to the span of the supported instants."""
+    if type(value) is int and 0 <= value <= _LONGEST:
+        return timedelta(microseconds=value)
+    raise _Bad(f"expected a duration as whole microseconds from 0 to {_LONGEST}, got {shown(value)}")
 
 
 #: Encoder and decoder of each leaf type.
 LEAVES: dict[Any, tuple[Encode, Decode]] = {
-    str: (_same, _exactly(str, "a string")),
-    int: (_same, _exactly(int, "an integer")),
+    str: (_same, _text),
+    int: (_same, _int),
     bool: (_same, _exactly(bool, "true or false")),
     Decimal: (str, _decimal),
     datetime: (datetime.isoformat, _datetime),
@@ -252,6 +313,7 @@ def class_codec(cls: type, head: Head = ()) -> tuple[Encode, Decode]:
     decoders = [(name, codec_of(hints[name])[1]) for name in names]
     owner = cls.__name__
     expected = frozenset(names) | {key for key, _ in head}
+    check = check_of(cls)
 
     def encode(value: Any) -> dict[str, Any]:
         data = dict(head)
@@ -266,6 +328,10 @@ def class_codec(cls: type, head: Head = ()) -> tuple[Encode, Decode]:
             if type(found) is not type(tag) or found != tag:
                 raise CodecError(f"{owner}.{key}: expected {tag!r}, got {found!r}")
         values = decode_fields(owner, decoders, data)
+        if check is not None:
+            problem = check(values)
+            if problem is not None:
+                raise CodecError(f"{owner}.{problem[0]}: {problem[1]}")
         for name, derive in derived.items():
             values[name] = derive(values)
         try:

@@ -150,7 +150,7 @@ class BuyOption(Command):
 @attrs.frozen
 class OfferCustom(Command):
     action = "offer_custom"
-    offer_id: str = attrs.field(validator=v.non_empty_text)
+    offer_id: str = attrs.field(validator=v.identifier)
     price: Money = attrs.field(validator=v.instance_of(Money))
     delivery_days: int = attrs.field(validator=v.whole_days)
 
@@ -158,19 +158,19 @@ class OfferCustom(Command):
 @attrs.frozen
 class AcceptOffer(Command):
     action = "accept_offer"
-    offer_id: str = attrs.field(validator=v.non_empty_text)
+    offer_id: str = attrs.field(validator=v.identifier)
 
 
 @attrs.frozen
 class RefuseOffer(Command):
     action = "refuse_offer"
-    offer_id: str = attrs.field(validator=v.non_empty_text)
+    offer_id: str = attrs.field(validator=v.identifier)
 
 
 @attrs.frozen
 class WithdrawOffer(Command):
     action = "withdraw_offer"
-    offer_id: str = attrs.field(validator=v.non_empty_text)
+    offer_id: str = attrs.field(validator=v.identifier)
 
 
 @attrs.frozen

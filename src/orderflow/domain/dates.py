@@ -9,20 +9,44 @@ from .errors import InvalidTime
 
 DAY = timedelta(days=1)  # R-TIME-1: a day is exactly 24 hours
 
+#: The supported instants: from EARLIEST included to LATEST excluded (docs/model.md, supported
+#: ranges). Every deadline is at most a few capped durations after an instant of this range, so
+#: the thousand years left before ``datetime.max`` keep every later computation representable.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+#: The longest duration of a policy or a service (days), and the most calendar months.
+MAX_WINDOW_DAYS = 3650
+MAX_MONTHS = 120
+
 
 def require_aware(instant: object, what: str = "time") -> datetime:
-    """``instant`` in UTC if it is a timezone-aware datetime, else InvalidTime (R-TIME-1).
+    """``instant`` in UTC if it is a timezone-aware datetime of the supported range, else
+    InvalidTime (R-TIME-1).
 
     Instants are kept in UTC so that adding a day always adds 24 hours: Python adds timedeltas to
     the wall clock of a zone, which across a daylight-saving change is not the same.
     """
     if not isinstance(instant, datetime):
         raise InvalidTime(f"{what} must be a datetime, not {instant!r}")
-    if instant.tzinfo is timezone.utc:
-        return instant
-    if instant.tzinfo is None or instant.utcoffset() is None:
-        raise InvalidTime(f"{what} {instant.isoformat()} is naive: give it a timezone")
-    return instant.astimezone(timezone.utc)
+    if instant.tzinfo is not timezone.utc:
+        offset = instant.utcoffset()
+        if offset is None:
+            raise InvalidTime(f"{what} {instant.isoformat()} is naive: give it a timezone")
+        # The UTC instant by subtraction: ``astimezone`` overflows near year 1 and year 9999.
+        try:
+            instant = (instant.replace(tzinfo=None) - offset).replace(tzinfo=timezone.utc)
+        except OverflowError:
+            raise InvalidTime(_out_of_range(what, instant)) from None
+    if not EARLIEST <= instant < LATEST:
+        raise InvalidTime(_out_of_range(what, instant))
+    return instant
+
+
+def _out_of_range(what: str, instant: datetime) -> str:
+    return (
+        f"{what} {instant.isoformat()} is outside the supported range of instants "
+        f"({EARLIEST.isoformat()} to {LATEST.isoformat()} excluded)"
+    )
 
 
 def after_days(start: datetime, days: int) -> datetime:

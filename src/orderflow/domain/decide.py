@@ -17,11 +17,13 @@ from .commands import Command
 from .decision import Decision, commit
 from .errors import InvalidArgument, Rejection
 from .events import Event, OrderPlaced
+from .guard import entry_point
 from .handlers import HANDLERS, closures
 from .order import Order
 from .timers import check_time, fire, nothing_due_by
 
 
+@entry_point
 def decide(order: Order, command: Command, now: datetime) -> Decision:
     """The decision of ``command`` at ``now``, after every deadline due by then has fired.
 
@@ -30,6 +32,8 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     """
     if not isinstance(command, Command):
         raise InvalidArgument(f"not a command: {command!r}")
+    if not isinstance(order, Order):
+        raise InvalidArgument(f"not an order: {order!r}"[:200])
     now = check_time(order, now)
     advanced = None if nothing_due_by(order, now) else fire(Decision(order), now)
     current = order if advanced is None else advanced.order
@@ -65,6 +69,7 @@ def preview(order: Order, command: Command, now: datetime) -> Preview:
         return Preview(None, error)
 
 
+@entry_point
 def replay(events: Iterable[Event]) -> Order:
     """The order rebuilt from its events, identical to the live one, version included."""
     stream = iter(events)
@@ -73,7 +78,9 @@ def replay(events: Iterable[Event]) -> Order:
         raise InvalidArgument("an order's history starts with OrderPlaced")
     order = placed.create()
     for event in stream:
-        if isinstance(event, OrderPlaced):
-            raise InvalidArgument("OrderPlaced can only start an order's history")
+        if isinstance(event, OrderPlaced) or not isinstance(event, Event):
+            raise InvalidArgument(
+                f"OrderPlaced can only start an order's history of events, not {event!r}"[:200]
+            )
         order = event.apply(order)
     return order

@@ -38,6 +38,14 @@ def _unencodable(value: str) -> bool:
 
 def id_problem(value: object, max_length: int = MAX_ID_LENGTH) -> str | None:
     """What makes ``value`` unusable as an id (or key), or None."""
+    if (
+        type(value) is str
+        and len(value) <= max_length
+        and value.isascii()
+        and value.isprintable()  # no control character
+        and value.strip()
+    ):
+        return None  # the usual id, told apart in a few C calls; the rest is checked below
     if not isinstance(value, str):
         return f"must be a string, not {type(value).__name__}"
     if not value.strip():

@@ -1,59 +1,74 @@
 """Exact money: ``Money`` values and the order's ``Ledger`` (R-MONEY-1 .. R-MONEY-7).
 
-Amounts are ``Decimal`` in one currency, never floats. ``Money`` accepts any finite decimal so
-that a bad amount can be reported in R-ERR-1 order; ``checked_amount`` applies the rules
-(positive, at most the currency's minor-unit decimals, same currency, under a cap).
+Amounts are ``Decimal`` in one ISO 4217 currency (``currencies.py``), never floats. ``Money``
+accepts any finite decimal of the supported range so that a bad amount can be reported in R-ERR-1
+order; ``checked_amount`` applies the rules (positive, at most the currency's minor-unit decimals,
+same currency, under a cap). The core computes in its own decimal ``CONTEXT``.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from functools import cache
 
 import attrs
 
+from .currencies import MINOR_UNITS
 from .drafts import fast_init
 from .errors import CurrencyMismatch, InvalidAmount, InvalidArgument
 
-#: ISO 4217 minor units of the currencies whose exponent is not 2.
-_MINOR_UNITS = {
-    "JPY": 0,
-    "KRW": 0,
-    "CLP": 0,
-    "ISK": 0,
-    "VND": 0,
-    "XOF": 0,
-    "XAF": 0,
-    "BHD": 3,
-    "KWD": 3,
-    "OMR": 3,
-    "TND": 3,
-    "JOD": 3,
-}
+#: The supported amounts (docs/model.md, supported ranges): below 10**15 in absolute value. Every
+#: amount is checked against its currency's minor unit (at most 4 decimals) before any sum, so
+#: sums of supported amounts fit in ``CONTEXT``'s 50 digits exactly.
+MAX_AMOUNT = Decimal(10**15)
+_MIN_AMOUNT = Decimal(-(10**15))  # made here: ``-MAX_AMOUNT`` would round in a host's 6-digit context
+
+#: The decimal context of every computation of the core, whatever the host's thread uses: enough
+#: digits for any sum of supported amounts, so no result of the core is ever rounded, and the
+#: usual traps. ``domain/guard.py`` makes it current around each entry point.
+CONTEXT = Context(
+    prec=50,
+    rounding=ROUND_HALF_EVEN,
+    Emin=-999_999,
+    Emax=999_999,
+    capitals=1,
+    clamp=0,
+    flags=[],
+    traps=[InvalidOperation, DivisionByZero, Overflow],
+)
+
+#: An amount as a string: ASCII digits, an optional sign, point and exponent (as ``str(Decimal)``
+#: writes them); no spaces, no "_", no other digits (Arabic-Indic or fullwidth digits are not 0-9).
+_AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = re.compile(r"[+-]?(?:s?nan[0-9]*|inf|infinity)", re.IGNORECASE)
 
 
 def minor_units(currency: str) -> int:
-    """How many decimals the currency's smallest unit has (2 unless ISO 4217 says otherwise)."""
-    return _MINOR_UNITS.get(currency, 2)
+    """How many decimals the currency's smallest unit has (ISO 4217: JPY 0, EUR 2, KWD 3)."""
+    return MINOR_UNITS[currency]
 
 
 def _to_decimal(value: object) -> Decimal:
-    if type(value) is Decimal and value.is_finite():
+    if type(value) is Decimal and value.is_finite() and _MIN_AMOUNT < value < MAX_AMOUNT:
         return value
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
         raise InvalidArgument(f"an amount must be a Decimal, an int or a decimal string, not {value!r}")
-    try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise InvalidArgument(f"{value!r} is not a decimal amount") from None
+    if isinstance(value, str) and not _AMOUNT_TEXT.fullmatch(value):
+        if _NOT_FINITE.fullmatch(value):
+            raise InvalidAmount(f"{value!r} is not a finite amount")
+        raise InvalidArgument(f"{value!r} is not a decimal amount written in ASCII digits, such as '40.00'")
+    amount = value if isinstance(value, Decimal) else Decimal(value)
     if not amount.is_finite():
         raise InvalidAmount(f"{value!r} is not a finite amount")
+    if not _MIN_AMOUNT < amount < MAX_AMOUNT:
+        raise InvalidAmount(f"{value!r} is outside the supported range of amounts (under 10**15)")
     return amount
 
 
 def _currency_code(value: object) -> str:
-    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isupper()):
-        raise InvalidArgument(f"a currency is a three-letter ISO 4217 code, not {value!r}")
+    if not (isinstance(value, str) and value in MINOR_UNITS):
+        raise InvalidArgument(f"a currency is a three-letter ISO 4217 code such as 'EUR', not {value!r}")
     return value
 
 
@@ -70,7 +85,11 @@ class Money:
 
     @classmethod
     def of_order(cls, amount: Decimal, currency: str) -> Money:
-        """Money from an order's own, already checked amount and currency (skips the checks)."""
+        """Money from an order's own, already checked amount and currency (skips the checks).
+
+        Money's own checks only compare and parse: they give the same answer in any decimal
+        context, so ``Money`` can be built outside the core's entry points.
+        """
         money = object.__new__(cls)
         object.__setattr__(money, "amount", amount)
         object.__setattr__(money, "currency", currency)

@@ -15,7 +15,8 @@ from .drafts import fast_init
 from .effects import effects_of
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
-from .money import Money, checked_amount, zero
+from .guard import entry_point
+from .money import CONTEXT, Money, checked_amount, zero
 from .order import Extra, Terms
 from .policy import COMEUP, Policy
 
@@ -37,9 +38,9 @@ class Option:
 class Placement:
     """What the buyer paid for, as the host gives it. Amounts are checked by ``place_order``."""
 
-    order_id: str = attrs.field(validator=v.non_empty_text)
-    buyer: str = attrs.field(validator=v.non_empty_text)
-    seller: str = attrs.field(validator=v.non_empty_text)
+    order_id: str = attrs.field(validator=v.identifier)
+    buyer: str = attrs.field(validator=v.identifier)
+    seller: str = attrs.field(validator=v.identifier)
     price: Money = attrs.field(validator=v.instance_of(Money))
     delivery_days: int = attrs.field(validator=v.whole_days)
     paid_at: datetime = attrs.field(validator=v.instance_of(datetime))
@@ -49,10 +50,11 @@ class Placement:
     tax: Money | None = attrs.field(default=None, validator=v.optional(Money))
     bank_fee: Money | None = attrs.field(default=None, validator=v.optional(Money))
     #: Per-service override of the policy's acceptance window (R-PEND-3).
-    acceptance_window: timedelta | None = attrs.field(default=None, validator=v.optional(timedelta))
+    acceptance_window: timedelta | None = attrs.field(default=None, validator=v.optional_window)
     policy: Policy = attrs.field(default=COMEUP, validator=v.instance_of(Policy))
 
 
+@entry_point
 def place_order(placement: Placement) -> Decision:
     """The new order, pending with all of its payment in escrow (R-MONEY-1, R-PEND-3, R-EXP-1)."""
     p, policy = placement, placement.policy
@@ -75,7 +77,8 @@ def place_order(placement: Placement) -> Decision:
     tippable = price
     for option in options:
         tippable += option.price
-    if tip > tippable * policy.tip_cap_rate:  # R-MONEY-2, compared exactly
+    # R-MONEY-2, compared exactly: the product has up to 32 digits, beyond the host's 28.
+    if tip > CONTEXT.multiply(tippable, policy.tip_cap_rate):
         raise InvalidAmount(f"tip {tip} is over {policy.tip_cap_rate:%} of {tippable}")
     window = policy.acceptance_window if p.acceptance_window is None else p.acceptance_window
     if window <= _NO_TIME:

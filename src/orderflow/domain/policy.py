@@ -24,7 +24,7 @@ class Reminder:
     """A notification sent ``before`` a deadline, dropped if the order moves on first."""
 
     deadline: Deadline = attrs.field(validator=v.instance_of(Deadline))
-    before: timedelta = attrs.field(validator=v.positive_duration)
+    before: timedelta = attrs.field(validator=v.window)
 
 
 HOUR = timedelta(hours=1)
@@ -35,27 +35,27 @@ class Policy:
     """The settings of an order process. Field comments name the rule each one parameterises."""
 
     name: str = attrs.field(validator=v.non_empty_text)
-    version: int = attrs.field(validator=v.positive_int)
-    acceptance_window: timedelta = attrs.field(default=48 * HOUR, validator=v.positive_duration)  # R-PEND-3
+    version: int = attrs.field(validator=v.version)
+    acceptance_window: timedelta = attrs.field(default=48 * HOUR, validator=v.window)  # R-PEND-3
     # R-DELIV-1:
-    review_decision_window: timedelta = attrs.field(default=7 * DAY, validator=v.positive_duration)
+    review_decision_window: timedelta = attrs.field(default=7 * DAY, validator=v.window)
     # R-CANC-4, R-REV-1:
-    seller_answer_window: timedelta = attrs.field(default=48 * HOUR, validator=v.positive_duration)
-    buyer_decision_window: timedelta = attrs.field(default=7 * DAY, validator=v.positive_duration)  # R-REF-1
-    offer_lapse: timedelta = attrs.field(default=7 * DAY, validator=v.positive_duration)  # R-PROG-3
-    chat_window: timedelta = attrs.field(default=7 * DAY, validator=v.positive_duration)  # R-END-1, R-END-2
-    expiry_months: int = attrs.field(default=5, validator=v.positive_int)  # R-EXP-1
-    review_months: int = attrs.field(default=6, validator=v.positive_int)  # R-END-1
+    seller_answer_window: timedelta = attrs.field(default=48 * HOUR, validator=v.window)
+    buyer_decision_window: timedelta = attrs.field(default=7 * DAY, validator=v.window)  # R-REF-1
+    offer_lapse: timedelta = attrs.field(default=7 * DAY, validator=v.window)  # R-PROG-3
+    chat_window: timedelta = attrs.field(default=7 * DAY, validator=v.window)  # R-END-1, R-END-2
+    expiry_months: int = attrs.field(default=5, validator=v.months)  # R-EXP-1
+    review_months: int = attrs.field(default=6, validator=v.months)  # R-END-1
     tip_cap_rate: Decimal = attrs.field(default=Decimal("0.20"), validator=v.rate)  # R-MONEY-2
     fee_rate: Decimal = attrs.field(default=Decimal("0.05"), validator=v.rate)  # R-MONEY-1 (demos)
-    max_amount: Decimal = attrs.field(default=Decimal("1000000"), validator=v.positive_decimal)
-    revision_cap: int | None = attrs.field(default=None, validator=v.optional_positive_int)  # R-REV-5
-    refusals_before_dispute: int = attrs.field(default=2, validator=v.positive_int)  # R-CANC-5
+    max_amount: Decimal = attrs.field(default=Decimal("1000000"), validator=v.positive_amount)
+    revision_cap: int | None = attrs.field(default=None, validator=v.optional_count)  # R-REV-5
+    refusals_before_dispute: int = attrs.field(default=2, validator=v.count)  # R-CANC-5
     #: Fiverr-style: an unanswered cancellation request cancels the order at seller_answer.
     unanswered_cancellation_cancels: bool = attrs.field(default=False, validator=v.instance_of(bool))
     reminders: tuple[Reminder, ...] = attrs.field(default=(), validator=v.tuple_of(Reminder))
-    stats_window_months: int = attrs.field(default=6, validator=v.positive_int)  # R-STAT-1
-    stats_min_completed: int = attrs.field(default=5, validator=v.positive_int)  # R-STAT-1
+    stats_window_months: int = attrs.field(default=6, validator=v.months)  # R-STAT-1
+    stats_min_completed: int = attrs.field(default=5, validator=v.count)  # R-STAT-1
 
     def window(self, deadline: Deadline) -> timedelta:
         """The duration of a state deadline that the policy sets."""

@@ -11,10 +11,11 @@ from datetime import datetime, timezone
 import attrs
 
 from . import events as ev
-from .dates import require_aware
+from .dates import LATEST, require_aware
 from .deadlines import REMINDED, Due, ReminderDue, reminders, running
 from .decision import Decision, commit
-from .errors import InvalidTime
+from .errors import InvalidArgument, InvalidTime
+from .guard import entry_point
 from .handlers import closures, fired
 from .order import Order
 from .states import ACTIVE
@@ -30,7 +31,9 @@ class NextDue:
 
 def check_time(order: Order, now: object) -> datetime:
     """``now`` if it is aware and not before the order's last event (R-TIME-1)."""
-    instant = now if type(now) is datetime and now.tzinfo is timezone.utc else require_aware(now)
+    instant = (
+        now if type(now) is datetime and now.tzinfo is timezone.utc and now < LATEST else require_aware(now)
+    )
     if instant < order.updated_at:
         raise InvalidTime(
             f"{instant.isoformat()} is before the order's last event ({order.updated_at.isoformat()})"
@@ -68,8 +71,11 @@ def nothing_due_by(order: Order, now: datetime) -> bool:
     )
 
 
+@entry_point
 def advance(order: Order, now: datetime) -> Decision:
     """Fire every deadline due at or before ``now``, in due order; drop the rest once terminal."""
+    if not isinstance(order, Order):
+        raise InvalidArgument(f"not an order: {order!r}"[:200])
     now = check_time(order, now)
     unchanged = Decision(order)
     return unchanged if nothing_due_by(order, now) else fire(unchanged, now)

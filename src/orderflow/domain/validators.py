@@ -3,6 +3,8 @@
 Each names the class, the field and what was expected, e.g. ``Review.rating must be an int
 from 1 to 5, not 9``. Each is one function with its test written inline: they run for every
 field of every command and placement, so a second call per field would double their cost.
+Ids and texts follow ``limits`` (the one definition shared with the storages); durations and
+counts follow the supported ranges of ``dates`` and ``money`` (docs/model.md).
 """
 
 from __future__ import annotations
@@ -14,14 +16,27 @@ from typing import Any, NoReturn
 
 import attrs
 
+from .dates import MAX_MONTHS, MAX_WINDOW_DAYS
 from .errors import InvalidArgument
+from .limits import id_problem, text_problem
+from .money import MAX_AMOUNT
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 _ZERO = timedelta(0)
+_LONGEST = timedelta(days=MAX_WINDOW_DAYS)
+_SHOWN = 60  # characters of a refused value shown in a message
+
+
+def shown(value: object) -> str:
+    """``repr(value)``, cut short: a refused megabyte id must not make a megabyte message."""
+    text = repr(value)
+    return text if len(text) <= _SHOWN else f"{text[:_SHOWN]}... ({len(text)} characters)"
 
 
 def _reject(instance: object, attribute: attrs.Attribute[Any], expectation: str, value: object) -> NoReturn:
-    raise InvalidArgument(f"{type(instance).__name__}.{attribute.name} must be {expectation}, not {value!r}")
+    raise InvalidArgument(
+        f"{type(instance).__name__}.{attribute.name} must be {expectation}, not {shown(value)}"
+    )
 
 
 def instance_of(kind: type) -> Validator:
@@ -64,39 +79,63 @@ def int_in(low: int, high: int, what: str = "an int") -> Validator:
     return validate
 
 
+def identifier(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An id (order, party, offer): ``limits.id_problem``."""
+    problem = id_problem(value)
+    if problem is not None:
+        _reject(instance, attribute, f"an id ({problem})", value)
+
+
 def non_empty_text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not (isinstance(value, str) and value.strip()):
-        _reject(instance, attribute, "a non-empty string", value)
+    """A free text that says something (a reason, a name): ``limits.text_problem``, not blank."""
+    problem = text_problem(value)
+    if problem is not None or not str(value).strip():
+        _reject(instance, attribute, f"a non-empty text ({problem or 'blank'})", value)
 
 
 def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        _reject(instance, attribute, "a string", value)
+    """A free text, maybe empty (a review): ``limits.text_problem``."""
+    problem = text_problem(value)
+    if problem is not None:
+        _reject(instance, attribute, f"a text ({problem})", value)
 
 
-whole_days = int_in(0, 3650, "a whole number of days")
+whole_days = int_in(0, MAX_WINDOW_DAYS, "a whole number of days")
+months = int_in(1, MAX_MONTHS, "a number of calendar months")
+version = int_in(1, 10**9, "a version")
+count = int_in(1, 10**6, "a count")
 
 
-def positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-        _reject(instance, attribute, "a positive int", value)
+def optional_count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not (
+        isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10**6
+    ):
+        _reject(instance, attribute, "None or a count from 1 to 1000000", value)
 
 
-def optional_positive_int(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value is not None and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
-        _reject(instance, attribute, "None or a positive int", value)
+def window(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A duration of a policy or a service: positive, at most ``dates.MAX_WINDOW_DAYS``."""
+    if not (isinstance(value, timedelta) and _ZERO < value <= _LONGEST):
+        _reject(instance, attribute, f"a positive timedelta of at most {MAX_WINDOW_DAYS} days", value)
 
 
-def positive_duration(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not (isinstance(value, timedelta) and value > _ZERO):
-        _reject(instance, attribute, "a positive timedelta", value)
+def optional_window(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None:
+        window(instance, attribute, value)
 
 
-def positive_decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not (isinstance(value, Decimal) and value.is_finite() and value > 0):
-        _reject(instance, attribute, "a positive Decimal", value)
+def positive_amount(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A positive ``Decimal`` below ``money.MAX_AMOUNT`` (a cap on amounts)."""
+    if not (isinstance(value, Decimal) and value.is_finite() and 0 < value < MAX_AMOUNT):
+        _reject(instance, attribute, "a positive Decimal below 10**15", value)
 
 
 def rate(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not (isinstance(value, Decimal) and 0 <= value <= 1):
-        _reject(instance, attribute, "a Decimal from 0 to 1", value)
+    """A ``Decimal`` from 0 to 1 with at most 12 decimals (so that a rate of an amount is exact)."""
+    if not (
+        isinstance(value, Decimal)
+        and value.is_finite()
+        and 0 <= value <= 1
+        and value.as_tuple().exponent >= -12  # type: ignore[operator]
+    ):
+        _reject(instance, attribute, "a Decimal from 0 to 1 with at most 12 decimals", value)

@@ -30,6 +30,8 @@ from typing import Any
 import attrs
 
 from ..domain.policy import PRESETS
+from ..errors import UnreadableInput
+from ..inputs import read_text
 from ..simulation import config
 from ..simulation.behaviour import Behaviour, Delay, InvalidBehaviour
 from ..simulation.engine import Setup
@@ -174,18 +176,17 @@ def _plain(value: Any) -> Any:
 
 def read(path: Path) -> dict[str, Any]:
     """The table of an experiment file (``.toml`` or ``.json``; a results JSON: its inputs)."""
+    if path.suffix not in (".toml", ".json"):
+        raise InvalidExperiment("file", f"{path}: an experiment file ends in .toml or .json")
     try:
-        text = path.read_text(encoding="utf-8")
-        if path.suffix == ".toml":
-            table: object = tomllib.loads(text)
-        elif path.suffix == ".json":
-            table = json.loads(text)
-        else:
-            raise InvalidExperiment("file", f"{path}: an experiment file ends in .toml or .json")
+        text = read_text(path)  # a regular file of bounded size, strict UTF-8
+        table: object = tomllib.loads(text) if path.suffix == ".toml" else json.loads(text)
+    except UnreadableInput as error:
+        raise InvalidExperiment("file", str(error)) from None
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise InvalidExperiment("file", f"{path}: {error}") from None
-    except UnicodeDecodeError:
-        raise InvalidExperiment("file", f"{path}: not UTF-8 text") from None
+    except RecursionError:
+        raise InvalidExperiment("file", f"{path}: tables nest too deeply") from None
     if not isinstance(table, dict):
         raise InvalidExperiment("file", f"{path}: must hold a table of inputs")
     inputs = table.get("inputs", table)  # a results JSON reruns from its inputs

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from ..domain.limits import text_problem
 from .durations import parse_duration, parse_instant
 from .errors import FieldError
 
@@ -21,19 +22,27 @@ Converter = Callable[[Any], T]
 REQUIRED: Any = object()  # ``Fields.get``'s default: the key must be there
 ABSENT: Any = object()  # ``Fields.get``'s default: tell an absent key apart from any value
 
-_DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")  # ASCII: "\d" matches any script's digits
 
 
 def shown(value: object) -> str:
-    """A JSON value as the file wrote it, for messages."""
-    return (
-        json.dumps(value) if isinstance(value, (str, int, float, bool, type(None))) else type(value).__name__
-    )
+    """A JSON value as the file wrote it, for messages (cut short: a message stays one short line)."""
+    if not isinstance(value, (str, int, float, bool, type(None))):
+        return type(value).__name__
+    written = json.dumps(value)
+    return written if len(written) <= _SHOWN else f"{written[:_SHOWN]}... ({len(written)} characters)"
+
+
+_SHOWN = 60
 
 
 def text(value: object) -> str:
+    """A string that ``limits`` admits as a text (no NUL, no lone surrogate, not too long)."""
     if not isinstance(value, str):
         raise FieldError("", f"must be a string, not {shown(value)}")
+    problem = text_problem(value)
+    if problem is not None:
+        raise FieldError("", f"the string {problem}")
     return value
 
 

@@ -20,11 +20,13 @@ import attrs
 
 from ..domain.catalogue import ACTORS, ERRORS
 from ..domain.commands import COMMANDS, Command, Outcome
+from ..domain.dates import MAX_WINDOW_DAYS
 from ..domain.errors import OrderflowError
 from ..domain.money import Money
 from ..domain.placement import Option, Placement, place_order
 from ..domain.policy import COMEUP, PRESETS, Policy, Reminder
 from ..domain.states import Deadline, Role
+from ..inputs import read_text
 from . import fields as f
 from .durations import format_instant
 from .errors import FieldError, MalformedScenario
@@ -154,7 +156,10 @@ def _option(money: f.Converter[Money], value: object) -> Option:
 
 
 def _hours(value: object) -> timedelta:
-    return timedelta(hours=f.integer(value))
+    hours = f.integer(value)
+    if not 0 < hours <= MAX_WINDOW_DAYS * 24:
+        raise FieldError("", f"must be a whole number of hours from 1 to {MAX_WINDOW_DAYS * 24}, not {hours}")
+    return timedelta(hours=hours)
 
 
 def _placement(value: object, policy: Policy) -> Placement:
@@ -339,13 +344,12 @@ def loads(text: str, source: str = "<scenario>") -> Scenario:
         ) from None
     except ValueError as error:
         raise MalformedScenario(f"{source}: bad JSON: {error}") from None
+    except RecursionError:
+        raise MalformedScenario(f"{source}: bad JSON: arrays and objects nest too deeply") from None
     return parse(data, source)
 
 
 def load(path: str | Path) -> Scenario:
-    """The scenario of a JSON file (``OSError`` if it cannot be read)."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise MalformedScenario(f"{path}: not UTF-8 text") from None
-    return loads(text, str(path))
+    """The scenario of a JSON file, ``-`` for standard input (``UnreadableInput`` if it cannot be
+    read: missing, not a regular file, over ``inputs.MAX_INPUT_BYTES``, not UTF-8)."""
+    return loads(read_text(path), str(path))

@@ -34,8 +34,11 @@ from typing import Any
 
 import attrs
 
+from ..domain.dates import MAX_WINDOW_DAYS
 from ..domain.errors import InvalidArgument
 from ..domain.policy import PRESETS, Policy
+from ..errors import UnreadableInput
+from ..inputs import read_text
 from .behaviour import (
     Behaviour,
     BuyerBehaviour,
@@ -79,21 +82,41 @@ class Config:
 
 def load(path: Path, overrides: Mapping[str, object] | None = None) -> Config:
     """The settings of a ``.json`` or ``.toml`` file, then ``overrides`` (dotted keys)."""
+    if path.suffix not in (".json", ".toml"):
+        raise InvalidBehaviour("file", f"{path}: a behaviour file ends in .json or .toml")
+    try:
+        text = read_text(path)
+    except UnreadableInput as error:
+        raise InvalidBehaviour("file", str(error)) from None
     try:
         if path.suffix == ".json":
-            raw = json.loads(path.read_text(encoding="utf-8"))
-        elif path.suffix == ".toml":
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(text, parse_constant=_not_finite)
         else:
-            raise InvalidBehaviour("file", f"{path}: a behaviour file ends in .json or .toml")
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
+            raw = tomllib.loads(text, parse_float=_finite_float)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, ValueError) as error:
         raise InvalidBehaviour("file", f"{path}: {error}") from None
+    except RecursionError:
+        raise InvalidBehaviour("file", f"{path}: tables nest too deeply") from None
     return parse(raw, overrides)
+
+
+def _not_finite(word: str) -> object:
+    raise ValueError(f"{word} is not a finite number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
+    return number
 
 
 def apply(raw: object, overrides: Mapping[str, object] | None = None) -> dict[str, Any]:
     """A copy of the sections ``raw``, with ``overrides`` (``{"seller.x": 0.5}``) set in it."""
-    sections = _copy(_table(raw, "file"), "file")
+    try:
+        sections = _copy(_table(raw, "file"), "file")
+    except RecursionError:
+        raise InvalidBehaviour("file", "tables nest too deeply") from None
     for dotted, value in (overrides or {}).items():
         *path, last = dotted.split(".")
         if not path:
@@ -101,8 +124,11 @@ def apply(raw: object, overrides: Mapping[str, object] | None = None) -> dict[st
         target = sections
         for depth, part in enumerate(path):
             inner = target.setdefault(part, {})
-            if not isinstance(inner, dict):
-                raise InvalidBehaviour(".".join(path[: depth + 1]), "is a setting, not a table of settings")
+            if not isinstance(inner, dict):  # market.orders=5, then market.orders.x=1
+                if not depth:
+                    raise InvalidBehaviour(dotted, f"{path[0]} is not a table of settings")
+                where = ".".join(path[: depth + 1])
+                raise InvalidBehaviour(dotted, f"{where} is a single setting, not a table of settings")
             target = inner
         target[last] = value
     return sections
@@ -186,8 +212,33 @@ def _build(cls: type, values: Mapping[str, Any], section: str) -> Any:
         raise InvalidBehaviour(f"{section}.{error.key}", str(error).split(": ", 1)[1]) from None
 
 
+#: The supported range of numeric settings: a fraction within ±1e6, a whole number within ±1e12
+#: (``market.orders`` of a big run), and tighter bounds where a setting feeds an exponential or
+#: a count of days, so that no draw overflows a float or a ``timedelta``.
+_NUMBER_LIMIT = 1e6
+_WHOLE_LIMIT = 10**12
+_BOUNDS: dict[str, tuple[float, float]] = {
+    "spread": (0.0, 3.0),
+    "price_spread": (0.0, 3.0),
+    "median_hours": (0.0, MAX_WINDOW_DAYS * 24.0),
+    "popularity": (0.0, 10.0),
+    "rate_per_day": (1e-3, 1e6),
+}
+
+
+def _bounded(key: str, value: object) -> None:
+    """Refuse a number outside the supported range of the setting ``key`` names."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return
+    limit = _WHOLE_LIMIT if isinstance(value, int) else _NUMBER_LIMIT
+    low, high = _BOUNDS.get(key.rsplit(".", 1)[-1], (-limit, limit))
+    if not (math.isfinite(value) and low <= value <= high):
+        raise InvalidBehaviour(key, f"must be a number from {low:g} to {high:g}, not {value!r}")
+
+
 def _value(default: object, value: object, key: str) -> object:
     """``value`` in the type of the setting whose default is ``default``."""
+    _bounded(key, value)
     if isinstance(default, Delay):
         return _build(Delay, {**attrs.asdict(default), **_table(value, key)}, key)  # unset: as the default
     if isinstance(default, tuple):
@@ -224,14 +275,19 @@ def _policy_overrides(values: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
 def _policy_value(default: object, value: object, key: str) -> object:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(default, timedelta):
-        if not number or not value > 0:  # type: ignore[operator]
-            raise InvalidBehaviour(key, f"must be a positive number of days, not {value!r}")
+        if not number or not 0 < value <= MAX_WINDOW_DAYS:  # type: ignore[operator]
+            raise InvalidBehaviour(
+                key, f"must be a number of days from 0 to {MAX_WINDOW_DAYS}, not {value!r}"
+            )
         return timedelta(days=value)  # type: ignore[arg-type]
     if isinstance(default, Decimal):
         try:
-            return Decimal(str(value)) if number or isinstance(value, str) else None
+            decimal = Decimal(str(value)) if number or isinstance(value, str) else None
         except InvalidOperation:
-            raise InvalidBehaviour(key, f"must be a decimal number, not {value!r}") from None
+            decimal = None
+        if decimal is None or not decimal.is_finite() or (isinstance(value, str) and not value.isascii()):
+            raise InvalidBehaviour(key, f"must be a finite decimal number, not {value!r}")
+        return decimal
     if default is None and value == "none":  # revision_cap: no cap
         return None
     return value

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import io
 import itertools
 import math
 import random
@@ -24,8 +25,11 @@ from typing import Any, NamedTuple
 
 import attrs
 
+from ..domain.currencies import MINOR_UNITS
 from ..domain.dates import require_aware
 from ..domain.errors import InvalidTime
+from ..errors import UnreadableInput
+from ..inputs import read_text
 from .behaviour import BuyerBehaviour, InvalidBehaviour, Segment, SellerBehaviour, positive
 from .draws import Draws, party_seed
 from .segments import segment_of
@@ -45,13 +49,29 @@ def _days(instance: object, attribute: attrs.Attribute[Any], value: object) -> N
 
 
 def _currency(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not (isinstance(value, str) and len(value) == 3 and value.isascii() and value.isupper()):
-        raise InvalidBehaviour(attribute.name, f"must be a three-letter currency code, not {value!r}")
+    if not (isinstance(value, str) and value in MINOR_UNITS):
+        raise InvalidBehaviour(
+            attribute.name, f"must be an ISO 4217 currency code such as 'EUR', not {value!r}"
+        )
 
 
 def _start(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if not (isinstance(value, datetime) and value.tzinfo is not None):
         raise InvalidBehaviour(attribute.name, f"must be an aware instant, not {value!r}")
+    try:
+        require_aware(value, "start")
+    except InvalidTime as error:
+        raise InvalidBehaviour(attribute.name, str(error)) from None
+
+
+def _price_median(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1e9):
+        raise InvalidBehaviour(attribute.name, f"must be a price from 0 to 1e9, not {value!r}")
+
+
+def _price_spread(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 3):
+        raise InvalidBehaviour(attribute.name, f"must be a spread from 0 to 3, not {value!r}")
 
 
 @attrs.frozen
@@ -64,8 +84,8 @@ class Market:
     buyers: int = attrs.field(default=5_000, validator=_at_least_one)
     popularity: float = attrs.field(default=0.8, validator=positive)  # Zipf exponent of sellers' shares
     currency: str = attrs.field(default="EUR", validator=_currency)
-    price_median: float = attrs.field(default=30.0, validator=positive)  # whole units, log-normal
-    price_spread: float = attrs.field(default=0.8, validator=positive)
+    price_median: float = attrs.field(default=30.0, validator=_price_median)  # whole units, log-normal
+    price_spread: float = attrs.field(default=0.8, validator=_price_spread)
     delivery_days: tuple[int, ...] = attrs.field(default=(1, 2, 3, 5, 7), validator=_days)
     start: datetime = attrs.field(default=datetime(2026, 1, 5, tzinfo=timezone.utc), validator=_start)
 
@@ -227,7 +247,11 @@ def file_arrivals(path: Path, market: Market, seed: int) -> Iterator[Arrival]:
     """Arrivals read lazily from a CSV file with an ``at`` column (ISO 8601, with an offset),
     in time order; missing prices, parties and delivery times are drawn as for Poisson ones."""
     drawn = poisson_arrivals(attrs.evolve(market, orders=1 << 62), seed)
-    with path.open(newline="", encoding="utf-8") as lines:
+    try:  # a regular file of at most inputs.MAX_INPUT_BYTES of UTF-8 (issue 14)
+        text = read_text(path)
+    except UnreadableInput as error:
+        raise InvalidBehaviour("arrivals", str(error)) from None
+    with io.StringIO(text, newline="") as lines:
         reader = csv.DictReader(lines)
         unknown = [name for name in reader.fieldnames or () if name not in _COLUMNS]
         if unknown or "at" not in (reader.fieldnames or ()):
