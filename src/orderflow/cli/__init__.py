@@ -2,7 +2,9 @@
 exit-status framework every subcommand shares.
 
 A subcommand module exposes ``register(subparsers)``, which adds its parser and sets ``run`` (a
-function of the parsed arguments returning the exit status) as the parser's default.
+function of the parsed arguments returning the exit status) as the parser's default. A
+subcommand's module is imported only when its parser is needed, so ``orderflow simulate --json``
+does not import the scenario runner (start-up).
 
 Every subcommand runs through ``status.run``, the one exit-status framework (0 done, 1 the
 command's documented failure, 2 usage or input error in one line, 70 internal error): a
@@ -22,7 +24,7 @@ __all__ = ["EXIT_INTERNAL", "EXIT_USAGE", "UsageError", "main", "parser", "read_
 
 #: The subcommands' modules, in the order ``--help`` lists them. Each is imported only when its
 #: parser is needed, so ``orderflow simulate --json`` does not import the scenario runner (start-up).
-SUBCOMMANDS = ("simulate", "demo", "scenario", "explain", "diagram")
+SUBCOMMANDS = ("simulate", "experiment", "demo", "scenario", "explain", "diagram")
 
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:

@@ -200,4 +200,7 @@ def _render(reports: list[Report], as_json: bool) -> str:
         data = reports[0] if len(reports) == 1 else {"compared": reports}
         return json.dumps(data, indent=2)
     titles = [title(r) for r in reports] if len(reports) > 1 else []
+    if len(reports) == 1 and "segments" in reports[0]:  # a column per segment, next to the whole run
+        segments = reports[0]["segments"]
+        return text([reports[0], *segments.values()], ["all orders", *(f"{k} segment" for k in segments)])
     return text(reports, titles)

@@ -20,6 +20,7 @@ from ..domain.states import Role, State
 from .behaviour import Behaviour, Delay
 from .draws import Draws
 from .population import BuyerProfile, SellerProfile
+from .tally import Tally
 
 BUYER, SELLER, PLATFORM = Role
 #: The actions that take no argument, made once and shared (commands are immutable values).
@@ -42,7 +43,18 @@ NOTHING_EXCLUDED: frozenset[str] = frozenset()  # a live order's usual ``exclude
 class Live:
     """A live order and what the simulation remembers of it besides the order itself."""
 
-    __slots__ = ("buyer", "considered", "draws", "due", "excluded", "index", "order", "plan", "seller")
+    __slots__ = (
+        "buyer",
+        "considered",
+        "draws",
+        "due",
+        "excluded",
+        "index",
+        "order",
+        "plan",
+        "seller",
+        "tallies",
+    )
 
     def __init__(self, index: int, order: Order, draws: Draws, seller: SellerProfile, buyer: BuyerProfile):
         self.index, self.order, self.draws, self.seller, self.buyer = index, order, draws, seller, buyer
@@ -50,6 +62,7 @@ class Live:
         self.plan: Plan | None = None
         self.excluded = NOTHING_EXCLUDED  # keys the core rejected at this version
         self.considered = 0  # once-per-order choices already drawn (the bits below)
+        self.tallies: tuple[Tally, ...] = ()  # its seller's and buyer's segments' totals, if any
 
 
 OPTION, OFFER, PROPOSAL, CANCELLATION = 1, 2, 4, 8
@@ -69,10 +82,11 @@ def _fraction(amount: Decimal, ratio: float, currency: str) -> Decimal:
 
 
 class Actors:
-    """The parties' behaviour turned into plans."""
+    """The parties' behaviour turned into plans: each seller's and buyer's own (its segment's,
+    in its profile), the mediator's shared."""
 
     def __init__(self, behaviour: Behaviour) -> None:
-        self.seller, self.buyer, self.mediator = behaviour.seller, behaviour.buyer, behaviour.mediator
+        self.mediator = behaviour.mediator
         self._planners: dict[State, Callable[[Live, datetime], Plan | None]] = {
             State.PENDING: self._pending,
             State.IN_PROGRESS: self._in_progress,
@@ -94,11 +108,11 @@ class Actors:
 
     def _pending(self, live: Live, now: datetime) -> Plan | None:
         d = live.draws
-        accept = (self._after(d, now, self.seller.accept_delay), "seller:accept", ACCEPT)
-        cancel = (self._after(d, now, self.buyer.decision_delay), "buyer:cancel", BUYER_CANCEL)
+        accept = (self._after(d, now, live.seller.behaviour.accept_delay), "seller:accept", ACCEPT)
+        cancel = (self._after(d, now, live.buyer.behaviour.decision_delay), "buyer:cancel", BUYER_CANCEL)
         return _earliest(
             accept if d.chance(live.seller.accept) else None,
-            cancel if d.chance(self.buyer.cancel_pending_probability) else None,
+            cancel if d.chance(live.buyer.behaviour.cancel_pending_probability) else None,
         )
 
     def _in_progress(self, live: Live, now: datetime) -> Plan | None:
@@ -108,18 +122,20 @@ class Actors:
         if now < due and d.chance(live.seller.on_time):
             deliver_at = now + (due - now) * d.between(0.3, 0.98)
         else:
-            deliver_at = self._after(d, max(now, due), self.seller.late_by)
+            deliver_at = self._after(d, max(now, due), live.seller.behaviour.late_by)
         plans: list[Plan | None] = [(deliver_at, "seller:deliver", DELIVER)]
         before = (min(deliver_at, due) if now < due else deliver_at) - now  # time left to act before it
         if d.chance(live.seller.cancel):
             plans.append((now + (deliver_at - now) * d.uniform(), "seller:cancel", SELLER_CANCEL))
         if deliver_at > due and d.chance(live.buyer.cancel_late):
-            late_cancel = self._after(d, max(now, due), self.buyer.cancel_late_delay)
+            late_cancel = self._after(d, max(now, due), live.buyer.behaviour.cancel_late_delay)
             plans.append((late_cancel, "buyer:cancel", BUYER_CANCEL))
         if now < due and not live.considered & CANCELLATION << order.cancellation_refusals:
             live.considered |= CANCELLATION << order.cancellation_refusals
-            wants = self.buyer.insist_cancellation_probability if order.cancellation_refusals else None
-            if d.chance(self.buyer.request_cancellation_probability if wants is None else wants):
+            wants = (
+                live.buyer.behaviour.insist_cancellation_probability if order.cancellation_refusals else None
+            )
+            if d.chance(live.buyer.behaviour.request_cancellation_probability if wants is None else wants):
                 at = now + before * d.uniform()
                 plans.append((at, "buyer:request_cancellation", REQUEST_CANCELLATION))
         plans.append(self._extras(live, now, before, excluded))
@@ -131,34 +147,46 @@ class Actors:
         plans: list[Plan | None] = []
         if order.offers:
             offer = order.offers[0].offer_id
-            accept = d.chance(self.buyer.accept_offer_probability)
+            accept = d.chance(live.buyer.behaviour.accept_offer_probability)
             command: c.Command = c.AcceptOffer(BUYER, offer) if accept else c.RefuseOffer(BUYER, offer)
-            plans.append((self._after(d, now, self.buyer.decision_delay), f"buyer:{command.action}", command))
+            plans.append(
+                (self._after(d, now, live.buyer.behaviour.decision_delay), f"buyer:{command.action}", command)
+            )
         elif not live.considered & OFFER:
             live.considered |= OFFER
-            if d.chance(self.seller.custom_offer_probability):
-                offer_command = c.OfferCustom(SELLER, "extra-work", self._extra_price(order), 1)
+            if d.chance(live.seller.behaviour.custom_offer_probability):
+                offer_command = c.OfferCustom(
+                    SELLER,
+                    "extra-work",
+                    self._extra_price(order, live.seller.behaviour.custom_offer_price_ratio),
+                    1,
+                )
                 plans.append((now + before * d.between(0.1, 0.6), "seller:offer_custom", offer_command))
         if not live.considered & OPTION:
             live.considered |= OPTION
-            if d.chance(self.buyer.buy_option_probability):
-                option = c.BuyOption(BUYER, "express review", self._extra_price(order), 1)
+            if d.chance(live.buyer.behaviour.buy_option_probability):
+                option = c.BuyOption(
+                    BUYER,
+                    "express review",
+                    self._extra_price(order, live.seller.behaviour.custom_offer_price_ratio),
+                    1,
+                )
                 plans.append((now + before * d.uniform(), "buyer:buy_option", option))
         if excluded:
             plans = [p for p in plans if p is None or p[1] not in excluded]
         return _earliest(*plans)
 
-    def _extra_price(self, order: Order) -> Money:
-        amount = _fraction(order.seller_share, self.seller.custom_offer_price_ratio, order.currency)
+    def _extra_price(self, order: Order, ratio: float) -> Money:
+        amount = _fraction(order.seller_share, ratio, order.currency)
         return Money(max(amount, Decimal(1)), order.currency)
 
     def _silent_seller(self, live: Live, now: datetime) -> Plan | None:
         """A seller who never answers a request; the buyer may dispute once the answer is due."""
         d, answer_due = live.draws, live.order.timer_due
         assert answer_due is not None  # seller_answer runs in both answering states (R-TIME-3)
-        if d.chance(self.buyer.dispute_unanswered_probability):
+        if d.chance(live.buyer.behaviour.dispute_unanswered_probability):
             return (
-                self._after(d, max(now, answer_due), self.buyer.decision_delay),
+                self._after(d, max(now, answer_due), live.buyer.behaviour.decision_delay),
                 "buyer:open_dispute",
                 OPEN_DISPUTE,
             )
@@ -170,30 +198,30 @@ class Actors:
         late_cancel = None
         if d.chance(live.buyer.cancel_late):
             late_cancel = (
-                self._after(d, max(now, due), self.buyer.cancel_late_delay),
+                self._after(d, max(now, due), live.buyer.behaviour.cancel_late_delay),
                 "buyer:cancel",
                 BUYER_CANCEL,
             )
         if d.chance(live.seller.silence):
             return _earliest(self._silent_seller(live, now), late_cancel)
-        at = self._after(d, now, self.seller.answer_delay)
-        if d.chance(self.seller.accept_cancellation_probability):
+        at = self._after(d, now, live.seller.behaviour.answer_delay)
+        if d.chance(live.seller.behaviour.accept_cancellation_probability):
             return (at, "seller:accept_cancellation", ACCEPT_CANCELLATION)
         return (at, "seller:refuse_cancellation", REFUSE_CANCELLATION)
 
     def _delivered(self, live: Live, now: datetime) -> Plan | None:
         d, order = live.draws, live.order
-        at = self._after(d, now, self.buyer.decision_delay)
+        at = self._after(d, now, live.buyer.behaviour.decision_delay)
         wants = live.buyer.repeat_revision if order.revisions else live.buyer.revision
         if d.chance(wants) and "buyer:request_revision" not in live.excluded:
             return (at, "buyer:request_revision", REQUEST_REVISION)
-        return (at, "buyer:close", CLOSE) if d.chance(self.buyer.close_probability) else None
+        return (at, "buyer:close", CLOSE) if d.chance(live.buyer.behaviour.close_probability) else None
 
     def _revision_requested(self, live: Live, now: datetime) -> Plan | None:
         d = live.draws
         if d.chance(live.seller.silence):
             return self._silent_seller(live, now)
-        at = self._after(d, now, self.seller.answer_delay)
+        at = self._after(d, now, live.seller.behaviour.answer_delay)
         if d.chance(live.seller.refuse_revision):
             return (at, "seller:refuse_revision", REFUSE_REVISION)
         return (at, "seller:accept_revision", ACCEPT_REVISION)
@@ -202,24 +230,28 @@ class Actors:
         d, order = live.draws, live.order
         proposal: Plan | None = None
         if order.proposal is not None:
-            accept = d.chance(self.buyer.accept_partial_refund_probability)
+            accept = d.chance(live.buyer.behaviour.accept_partial_refund_probability)
             answer = ACCEPT_REFUND if accept else DECLINE_REFUND
-            proposal = (self._after(d, now, self.buyer.decision_delay), f"buyer:{answer.action}", answer)
+            proposal = (
+                self._after(d, now, live.buyer.behaviour.decision_delay),
+                f"buyer:{answer.action}",
+                answer,
+            )
         elif not live.considered & PROPOSAL:
             live.considered |= PROPOSAL
-            amount = _fraction(order.seller_share, self.seller.partial_refund_ratio, order.currency)
-            if d.chance(self.seller.partial_refund_probability) and amount > 0:
+            amount = _fraction(order.seller_share, live.seller.behaviour.partial_refund_ratio, order.currency)
+            if d.chance(live.seller.behaviour.partial_refund_probability) and amount > 0:
                 command = c.ProposePartialRefund(SELLER, Money(amount, order.currency), "for the refusal")
                 proposal = (
-                    self._after(d, now, self.seller.answer_delay),
+                    self._after(d, now, live.seller.behaviour.answer_delay),
                     "seller:propose_partial_refund",
                     command,
                 )
-        at = self._after(d, now, self.buyer.decision_delay)
+        at = self._after(d, now, live.buyer.behaviour.decision_delay)
         decision: Plan | None = None
         if not order.ledger.refunded and d.chance(live.buyer.dispute):
             decision = (at, "buyer:open_dispute", OPEN_DISPUTE)
-        elif d.chance(self.buyer.close_probability):
+        elif d.chance(live.buyer.behaviour.close_probability):
             decision = (at, "buyer:close", CLOSE)
         return _earliest(proposal, decision)
 

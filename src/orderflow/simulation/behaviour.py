@@ -4,12 +4,16 @@ Every figure is the average party's; each seller and buyer gets a trait drawn on
 ``population``) that shifts its probabilities on the log-odds scale, so parties differ. The
 defaults are plausible for a marketplace like ComeUp: most orders go smoothly, a few are late,
 revised, canceled or disputed. ``config`` loads them from a JSON or TOML file.
+
+Segments split the sellers (or buyers) into named shares, each with its own behaviour (the
+average party's with some settings overridden, e.g. a ``slow`` seller segment); ``segments``
+assigns each party to one by its id and the seed.
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import attrs
 
@@ -117,8 +121,47 @@ class MediatorBehaviour:
         return (self.release_weight, self.refund_weight, self.split_weight, self.restart_weight)
 
 
+Party = TypeVar("Party", SellerBehaviour, BuyerBehaviour)
+
+
+@attrs.frozen
+class Segment(Generic[Party]):
+    """A named share of the sellers (or buyers) that behaves by ``behaviour``."""
+
+    name: str
+    share: float
+    behaviour: Party
+
+
+def _segments(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """Names unique, every share in (0, 1], the shares adding up to 1."""
+    key = attribute.name.replace("_segments", ".segments")
+    assert isinstance(value, tuple)
+    names = [segment.name for segment in value]
+    for segment in value:
+        if not (isinstance(segment.name, str) and segment.name.isidentifier()):
+            raise InvalidBehaviour(
+                key, f"a segment's name is a word (letters, digits, _), not {segment.name!r}"
+            )
+        if names.count(segment.name) > 1:
+            raise InvalidBehaviour(f"{key}.{segment.name}", "two segments have this name")
+        if not (_number(segment.share) and 0 < segment.share <= 1):
+            raise InvalidBehaviour(
+                f"{key}.{segment.name}.share",
+                f"an empty segment: a share is a number above 0 and at most 1, not {segment.share!r}",
+            )
+    total = math.fsum(segment.share for segment in value)
+    if value and abs(total - 1) > 1e-9:
+        raise InvalidBehaviour(
+            key, f'the shares must add up to 1, not {total:g} (or give one share = "rest")'
+        )
+
+
 @attrs.frozen
 class Behaviour:
     seller: SellerBehaviour = attrs.field(factory=SellerBehaviour)
     buyer: BuyerBehaviour = attrs.field(factory=BuyerBehaviour)
     mediator: MediatorBehaviour = attrs.field(factory=MediatorBehaviour)
+    #: Named shares of the sellers and buyers with their own behaviour (none: everyone is average).
+    seller_segments: tuple[Segment[SellerBehaviour], ...] = attrs.field(default=(), validator=_segments)
+    buyer_segments: tuple[Segment[BuyerBehaviour], ...] = attrs.field(default=(), validator=_segments)

@@ -5,6 +5,20 @@ A file has up to five sections: ``market`` (``population.Market``), ``seller``, 
 days, ``revision_cap = "none"`` for no cap). Delays are tables ``{median_hours, spread}``. Every
 unknown key and every bad value is an ``InvalidBehaviour`` naming the key, e.g.
 ``seller.accept_probability: must be a probability from 0 to 1, not 1.5``.
+
+``seller.segments`` and ``buyer.segments`` are tables of named segments, each with a ``share``
+of the parties (the shares add up to 1; one segment may take ``share = "rest"``) and any of its
+section's settings, which override the section's own for that segment's parties::
+
+    [seller.segments.slow]
+    share = 0.2
+    on_time_probability = 0.5
+    late_by = { median_hours = 72 }   # a delay's unset half is the section's
+
+    [seller.segments.usual]
+    share = "rest"
+
+``changes`` lists the settings in which a run differs from the defaults, as ``--set`` writes them.
 """
 
 from __future__ import annotations
@@ -22,10 +36,18 @@ import attrs
 
 from ..domain.dates import MAX_WINDOW_DAYS
 from ..domain.errors import InvalidArgument
-from ..domain.policy import Policy
+from ..domain.policy import PRESETS, Policy
 from ..errors import UnreadableInput
 from ..inputs import read_text
-from .behaviour import Behaviour, BuyerBehaviour, Delay, InvalidBehaviour, MediatorBehaviour, SellerBehaviour
+from .behaviour import (
+    Behaviour,
+    BuyerBehaviour,
+    Delay,
+    InvalidBehaviour,
+    MediatorBehaviour,
+    Segment,
+    SellerBehaviour,
+)
 from .population import Market
 
 if sys.version_info >= (3, 11):
@@ -89,29 +111,85 @@ def _finite_float(text: str) -> float:
     return number
 
 
-def parse(raw: object, overrides: Mapping[str, object] | None = None) -> Config:
-    """The settings of a mapping of sections, then ``overrides`` (``{"seller.x": 0.5}``)."""
-    sections = _table(raw, "file")
-    sections = {name: dict(_table(body, name)) for name, body in sections.items()}
+def apply(raw: object, overrides: Mapping[str, object] | None = None) -> dict[str, Any]:
+    """A copy of the sections ``raw``, with ``overrides`` (``{"seller.x": 0.5}``) set in it."""
+    try:
+        sections = _copy(_table(raw, "file"), "file")
+    except RecursionError:
+        raise InvalidBehaviour("file", "tables nest too deeply") from None
     for dotted, value in (overrides or {}).items():
         *path, last = dotted.split(".")
         if not path:
             raise InvalidBehaviour(dotted, "name a setting as section.key, e.g. seller.accept_probability")
-        target = sections.setdefault(path[0], {})
-        for depth, part in enumerate(path[1:], 1):
-            target = target.setdefault(part, {})
-            if not isinstance(target, dict):  # market.orders=5, then market.orders.x=1
+        target = sections
+        for depth, part in enumerate(path):
+            inner = target.setdefault(part, {})
+            if not isinstance(inner, dict):  # market.orders=5, then market.orders.x=1
+                if not depth:
+                    raise InvalidBehaviour(dotted, f"{path[0]} is not a table of settings")
                 where = ".".join(path[: depth + 1])
                 raise InvalidBehaviour(dotted, f"{where} is a single setting, not a table of settings")
-        if not isinstance(target, dict):
-            raise InvalidBehaviour(dotted, f"{path[0]} is not a table of settings")
+            target = inner
         target[last] = value
+    return sections
+
+
+def _copy(table: Mapping[str, Any], key: str) -> dict[str, Any]:
+    return {
+        name: _copy(value, name) if isinstance(value, Mapping) else value for name, value in table.items()
+    }
+
+
+def parse(raw: object, overrides: Mapping[str, object] | None = None) -> Config:
+    """The settings of a mapping of sections, then ``overrides`` (``{"seller.x": 0.5}``)."""
+    sections = apply(raw, overrides)
+    for name, body in sections.items():
+        _table(body, name)
     unknown = sorted(set(sections) - {*_SECTIONS, "policy"})
     if unknown:
         raise InvalidBehaviour(unknown[0], f"unknown section; one of {[*_SECTIONS, 'policy']}")
+    segments = {role: sections.get(role, {}).pop("segments", {}) for role in ("seller", "buyer")}
     built = {name: _build(cls, sections.get(name, {}), name) for name, cls in _SECTIONS.items()}
-    behaviour = Behaviour(built["seller"], built["buyer"], built["mediator"])
+    behaviour = Behaviour(
+        built["seller"],
+        built["buyer"],
+        built["mediator"],
+        _segments(SellerBehaviour, "seller", sections.get("seller", {}), segments["seller"]),
+        _segments(BuyerBehaviour, "buyer", sections.get("buyer", {}), segments["buyer"]),
+    )
     return Config(built["market"], behaviour, _policy_overrides(sections.get("policy", {})))
+
+
+def _segments(cls: type, section: str, base: Mapping[str, Any], raw: object) -> tuple[Segment[Any], ...]:
+    """The segments of ``section``: each its share, and the section's settings ``base`` with its own."""
+    table = _table(raw, f"{section}.segments")
+    bodies = {name: dict(_table(body, f"{section}.segments.{name}")) for name, body in table.items()}
+    for name, body in bodies.items():
+        if "share" not in body:
+            raise InvalidBehaviour(f"{section}.segments.{name}.share", "missing: a segment needs a share")
+    rest = [name for name, body in bodies.items() if body["share"] == "rest"]
+    if len(rest) > 1:
+        raise InvalidBehaviour(f"{section}.segments.{rest[1]}.share", 'only one segment may take the "rest"')
+    given = [body["share"] for body in bodies.values() if body["share"] != "rest"]
+    if not all(isinstance(share, (int, float)) and not isinstance(share, bool) for share in given):
+        wrong = next(
+            n for n, b in bodies.items() if b["share"] != "rest" and not isinstance(b["share"], (int, float))
+        )
+        raise InvalidBehaviour(
+            f"{section}.segments.{wrong}.share", f'must be a number or "rest", not {bodies[wrong]["share"]!r}'
+        )
+    segments = []
+    for name, body in bodies.items():
+        share = body.pop("share")
+        merged = dict(base)
+        for key, value in body.items():  # a delay's unset half is the section's
+            inner = merged.get(key)
+            merged[key] = (
+                {**inner, **value} if isinstance(inner, Mapping) and isinstance(value, Mapping) else value
+            )
+        behaviour = _build(cls, merged, f"{section}.segments.{name}")
+        segments.append(Segment(name, 1 - math.fsum(given) if share == "rest" else share, behaviour))
+    return tuple(segments)
 
 
 def _table(value: object, key: str) -> Mapping[str, Any]:
@@ -213,3 +291,50 @@ def _policy_value(default: object, value: object, key: str) -> object:
     if default is None and value == "none":  # revision_cap: no cap
         return None
     return value
+
+
+def changes(market: Market, behaviour: Behaviour, policy: Policy | None = None) -> dict[str, object]:
+    """The settings that differ from the defaults (segments: from their section), by dotted key,
+    valued as ``--set`` reads them: ``{"seller.segments.slow.share": 0.2, ...}``."""
+    found: dict[str, object] = {}
+    _differences(found, "market", market, Market())
+    for section in ("seller", "buyer", "mediator"):
+        _differences(found, section, getattr(behaviour, section), getattr(Behaviour(), section))
+    for role, segments in (("seller", behaviour.seller_segments), ("buyer", behaviour.buyer_segments)):
+        for segment in segments:
+            found[f"{role}.segments.{segment.name}.share"] = segment.share
+            _differences(
+                found, f"{role}.segments.{segment.name}", segment.behaviour, getattr(behaviour, role)
+            )
+    preset = None if policy is None else PRESETS.get(policy.name)
+    if policy is not None and preset is not None:
+        for field in attrs.fields(Policy):
+            value = getattr(policy, field.name)
+            if field.name not in _FIXED_POLICY and value != getattr(preset, field.name):
+                found[f"policy.{field.name}"] = _plain(value)
+    return found
+
+
+def _differences(found: dict[str, object], prefix: str, value: Any, default: Any) -> None:
+    for field in attrs.fields(type(value)):
+        mine, theirs = getattr(value, field.name), getattr(default, field.name)
+        if mine == theirs:
+            continue
+        if isinstance(mine, Delay):
+            _differences(found, f"{prefix}.{field.name}", mine, theirs)
+        else:
+            found[f"{prefix}.{field.name}"] = _plain(mine)
+
+
+def _plain(value: object) -> object:
+    """A setting's value as a settings file writes it."""
+    if isinstance(value, timedelta):
+        days = value / timedelta(days=1)
+        return int(days) if days == int(days) else days
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return "none" if value is None else value

@@ -8,8 +8,9 @@ can: the plan comes first). Only an order's own entry ever changes it, so an ent
 stale. Waking an order either ``advance``s it to its deadline or ``decide``s the planned
 command; a command the core rejects (the typed errors) is dropped and the parties plan again
 without it. A terminal order is counted and forgotten at once: memory follows the orders alive,
-and the totals are counters (``tally``). Nothing sleeps and no wall clock is read; every draw
-comes from seeded generators, so a run is a pure function of its ``Setup``.
+and the totals are counters (``tally``), kept again per seller and buyer segment when segments
+are set (each live order holds its segments'). Nothing sleeps and no wall clock is read; every
+draw comes from seeded generators, so a run is a pure function of its ``Setup``.
 
 An engine may run one shard of a run (``shards``): it reads every arrival, numbers each by its
 place in the arrivals (the seed of the order's draws and its id), and places only the orders of
@@ -87,6 +88,8 @@ class Run:
     population: Population = attrs.field(eq=False)
     stats: SellerRatesBook = attrs.field(eq=False)
     clock: datetime  # the last instant simulated (the horizon, if one was set and reached)
+    #: The totals of each segment's orders, by ``seller:NAME`` and ``buyer:NAME`` (none unset).
+    segments: dict[str, Tally] = attrs.field(eq=False, factory=dict)
 
 
 #: The orders an engine places: those of the sellers for which this is true (None: every order).
@@ -103,8 +106,15 @@ class Engine:
         market, behaviour = setup.market, setup.behaviour
         self.actors = Actors(behaviour)
         self._plan = self.actors.plan
-        self.population = Population(setup.seed, behaviour.seller, behaviour.buyer)
+        self.population = Population(
+            setup.seed, behaviour.seller, behaviour.buyer, behaviour.seller_segments, behaviour.buyer_segments
+        )
         self.tally = Tally(zero(market.currency), market.start)
+        self.segments = {
+            f"{role}:{segment.name}": Tally(zero(market.currency), market.start)
+            for role, segments in (("seller", behaviour.seller_segments), ("buyer", behaviour.buyer_segments))
+            for segment in segments
+        }
         self.stats = SellerStats(setup.policy)
         self.live: dict[int, Live] = {}
         self.heap: list[tuple[datetime, int, Live]] = []  # live orders by the instant they wake
@@ -147,7 +157,9 @@ class Engine:
             self.progress(self.tally.placed % 1000)
         unfinished = tuple(sorted(self.live.values(), key=lambda live: live.index))
         self.tally.alive_at_the_end(live.order for live in unfinished)
-        return Run(self.setup, self.tally, unfinished, self.population, self.stats, clock)
+        for segment in self.segments.values():
+            segment.alive_at_the_end(live.order for live in unfinished if segment in live.tallies)
+        return Run(self.setup, self.tally, unfinished, self.population, self.stats, clock, self.segments)
 
     def _prices(self, price: Decimal) -> Prices:
         """The price, an option (a third of it, one more day), a tip (a tenth) and the platform's
@@ -180,7 +192,7 @@ class Engine:
         draws = Draws(stream_seed(setup.seed, index))
         buyer = self.population.buyer(arrival.buyer)
         price, option, tip, fee, fee_with_option = self._prices(arrival.price)
-        with_option = draws.chance(setup.behaviour.buyer.option_probability)
+        with_option = draws.chance(buyer.behaviour.option_probability)
         placed = place_order(
             Placement(
                 order_id=f"o{index}",
@@ -190,13 +202,17 @@ class Engine:
                 delivery_days=arrival.delivery_days,
                 paid_at=arrival.at,
                 options=option if with_option else (),
-                tip=tip if draws.chance(setup.behaviour.buyer.tip_probability) else None,
+                tip=tip if draws.chance(buyer.behaviour.tip_probability) else None,
                 platform_fee=fee_with_option if with_option else fee,
                 policy=setup.policy,
             )
         )
         tally.placed_order(placed)
         live = Live(index, placed.order, draws, self.population.seller(arrival.seller), buyer)
+        if self.segments:
+            live.tallies = self._segment_tallies(live)
+            for segment in live.tallies:
+                segment.placed_order(placed)
         self.live[index] = live
         if self.progress is not None and tally.placed % 1000 == 0:
             self.progress(1000)
@@ -213,6 +229,8 @@ class Engine:
             decision = decide(live.order, command, at)
         except Rejection as error:  # the order moved on, or the core forbids it here
             self.tally.rejected[key] += 1
+            for segment in live.tallies:
+                segment.rejected[key] += 1
             if error.advanced is None:
                 live.excluded |= {key}
                 self._schedule(live, at)
@@ -220,18 +238,29 @@ class Engine:
                 self._apply(live, error.advanced, at)
             return
         self.tally.actions[key] += 1
+        for segment in live.tallies:
+            segment.actions[key] += 1
         self._apply(live, decision, at)
 
     def _apply(self, live: Live, decision: Decision, now: datetime) -> None:
         self.tally.decision(decision)
         order = live.order = decision.order
         live.excluded = NOTHING_EXCLUDED
+        for segment in live.tallies:
+            segment.decision(decision)
+            if order.is_terminal:
+                segment.ended_order(order)
         if order.is_terminal:
             self.tally.ended_order(order)
             self.stats.observe(decision)  # the seller-statistics effect comes with the end only
             del self.live[live.index]
             return
         self._schedule(live, now)
+
+    def _segment_tallies(self, live: Live) -> tuple[Tally, ...]:
+        """The totals of the order's seller's and buyer's segments (those that are set)."""
+        keys = (f"seller:{live.seller.segment}", f"buyer:{live.buyer.segment}")
+        return tuple(self.segments[key] for key in keys if key in self.segments)
 
     def _schedule(self, live: Live, now: datetime) -> None:
         plan = live.plan = self._plan(live, now)

@@ -5,7 +5,8 @@ Arrivals come from a Poisson process at ``Market.rate_per_day`` or from a CSV fi
 picked with Zipf-like popularity. Each party's trait is drawn once, on first appearance, from a
 stream of its own (``draws.party_seed``: the seed, its role and its name), so traits do not depend
 on the policy, on the orders' draws, nor on which orders meet the party first: every shard of a
-run (``shards``) sees the same party alike.
+run (``shards``) sees the same party alike. Its segment (if any are set) depends on its id and the
+seed too (``segments``), so every arm of an experiment sees the same.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from ..domain.dates import require_aware
 from ..domain.errors import InvalidTime
 from ..errors import UnreadableInput
 from ..inputs import read_text
-from .behaviour import BuyerBehaviour, InvalidBehaviour, SellerBehaviour, positive
+from .behaviour import BuyerBehaviour, InvalidBehaviour, Segment, SellerBehaviour, positive
 from .draws import Draws, party_seed
+from .segments import segment_of
 
 DAY_SECONDS = 86_400.0
 
@@ -97,7 +99,8 @@ def shifted(probability: float, shift: float) -> float:
 
 @attrs.frozen
 class SellerProfile:
-    """One seller's probabilities: the average seller's shifted by its reliability."""
+    """One seller's probabilities: its segment's (or the average seller's) shifted by its
+    reliability; ``behaviour`` holds the segment's other settings (delays, ratios)."""
 
     name: str
     accept: float
@@ -105,9 +108,13 @@ class SellerProfile:
     cancel: float
     silence: float
     refuse_revision: float
+    behaviour: SellerBehaviour = attrs.field(factory=SellerBehaviour, repr=False)
+    segment: str = ""
 
     @classmethod
-    def drawn(cls, name: str, seller: SellerBehaviour, reliability: float) -> SellerProfile:
+    def drawn(
+        cls, name: str, seller: SellerBehaviour, reliability: float, segment: str = ""
+    ) -> SellerProfile:
         return cls(
             name,
             accept=shifted(seller.accept_probability, reliability),
@@ -115,51 +122,74 @@ class SellerProfile:
             cancel=shifted(seller.cancel_probability, -reliability),
             silence=shifted(seller.silence_probability, -reliability),
             refuse_revision=shifted(seller.refuse_revision_probability, -reliability),
+            behaviour=seller,
+            segment=segment,
         )
 
 
 @attrs.frozen
 class BuyerProfile:
-    """One buyer's probabilities: the average buyer's shifted by how demanding it is."""
+    """One buyer's probabilities: its segment's (or the average buyer's) shifted by how demanding
+    it is; ``behaviour`` holds the segment's other settings."""
 
     name: str
     revision: float
     repeat_revision: float
     dispute: float
     cancel_late: float
+    behaviour: BuyerBehaviour = attrs.field(factory=BuyerBehaviour, repr=False)
+    segment: str = ""
 
     @classmethod
-    def drawn(cls, name: str, buyer: BuyerBehaviour, demand: float) -> BuyerProfile:
+    def drawn(cls, name: str, buyer: BuyerBehaviour, demand: float, segment: str = "") -> BuyerProfile:
         return cls(
             name,
             revision=shifted(buyer.revision_probability, demand),
             repeat_revision=shifted(buyer.repeat_revision_probability, demand),
             dispute=shifted(buyer.dispute_probability, demand),
             cancel_late=shifted(buyer.cancel_late_probability, demand),
+            behaviour=buyer,
+            segment=segment,
         )
 
 
 class Population:
     """The parties met so far, each with its profile drawn on first appearance."""
 
-    def __init__(self, seed: int, seller: SellerBehaviour, buyer: BuyerBehaviour) -> None:
+    def __init__(
+        self,
+        seed: int,
+        seller: SellerBehaviour,
+        buyer: BuyerBehaviour,
+        seller_segments: tuple[Segment[SellerBehaviour], ...] = (),
+        buyer_segments: tuple[Segment[BuyerBehaviour], ...] = (),
+    ) -> None:
         self.seed = seed
         self._seller, self._buyer = seller, buyer
+        self._seller_segments, self._buyer_segments = seller_segments, buyer_segments
         self.sellers: dict[str, SellerProfile] = {}
         self.buyers: dict[str, BuyerProfile] = {}
 
     def seller(self, name: str) -> SellerProfile:
         profile = self.sellers.get(name)
         if profile is None:
-            trait = Draws(party_seed(self.seed, "seller", name)).normal() * self._seller.reliability_spread
-            profile = self.sellers[name] = SellerProfile.drawn(name, self._seller, trait)
+            behaviour, segment = self._seller, ""
+            if self._seller_segments:
+                found = segment_of(self.seed, "seller", name, self._seller_segments)
+                behaviour, segment = found.behaviour, found.name
+            trait = Draws(party_seed(self.seed, "seller", name)).normal() * behaviour.reliability_spread
+            profile = self.sellers[name] = SellerProfile.drawn(name, behaviour, trait, segment)
         return profile
 
     def buyer(self, name: str) -> BuyerProfile:
         profile = self.buyers.get(name)
         if profile is None:
-            trait = Draws(party_seed(self.seed, "buyer", name)).normal() * self._buyer.demand_spread
-            profile = self.buyers[name] = BuyerProfile.drawn(name, self._buyer, trait)
+            behaviour, segment = self._buyer, ""
+            if self._buyer_segments:
+                found = segment_of(self.seed, "buyer", name, self._buyer_segments)
+                behaviour, segment = found.behaviour, found.name
+            trait = Draws(party_seed(self.seed, "buyer", name)).normal() * behaviour.demand_spread
+            profile = self.buyers[name] = BuyerProfile.drawn(name, behaviour, trait, segment)
         return profile
 
     def merge(self, other: Population) -> None:

@@ -5,10 +5,14 @@ money by account with the conservation check (R-MONEY-5 over the whole run, to t
 time-to-close percentiles, dispute, cancellation, lateness and revision figures, the actions
 taken and the deadlines that fired. ``text`` puts one or more reports side by side, one column
 each (``--compare-policy``). Key order is fixed, so the JSON of a run is reproducible byte for byte.
+The setup records every input: the seed, the policy, and each setting changed from the defaults
+(by a file or ``--set``). With segments, ``segments`` holds one report per seller and buyer segment,
+of that segment's orders (its sellers' statistics, for a seller segment).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -21,7 +25,9 @@ import attrs
 from ..domain.dates import DAY
 from ..domain.policy import PRESETS, Policy
 from ..domain.states import TERMINAL, State
+from .config import changes
 from .engine import Run
+from .tally import Tally
 
 Report = dict[str, Any]
 _ENDS = [state.value for state in State if state in TERMINAL]
@@ -58,9 +64,23 @@ def title(data: Report) -> str:
     return policy + (f" ({changes})" if changes else "")
 
 
-def report(run: Run) -> Report:
-    """The run summed up, as JSON-ready data (amounts as decimal strings)."""
-    setup, tally = run.setup, run.tally
+def _part(run: Run, segment: str | None) -> tuple[Tally, int, int, set[str] | None]:
+    """The totals, sellers and buyers (and the sellers to rate) of ``segment``, or of the run."""
+    if segment is None:
+        return run.tally, len(run.population.sellers), len(run.population.buyers), None
+    role, _, name = segment.partition(":")
+    if role == "seller":
+        sellers = {seller for seller, p in run.population.sellers.items() if p.segment == name}
+        return run.segments[segment], len(sellers), len(run.population.buyers), sellers
+    buyers = sum(p.segment == name for p in run.population.buyers.values())
+    return run.segments[segment], len(run.population.sellers), buyers, None
+
+
+def report(run: Run, segment: str | None = None) -> Report:
+    """The run summed up, as JSON-ready data (amounts as decimal strings); with ``segment``
+    (``seller:slow``), the orders of that segment's parties only."""
+    setup = run.setup
+    tally, sellers, buyers, rated = _part(run, segment)
     ended, unfinished, escrow = sum(tally.ended.values()), tally.unfinished, tally.escrow_held
     accounted = escrow + tally.refunded + tally.credited + tally.revenue
     outcomes = {state: tally.ended[state] for state in _ENDS}
@@ -74,12 +94,15 @@ def report(run: Run) -> Report:
             "arrivals": str(setup.arrivals)
             if setup.arrivals
             else f"poisson, {setup.market.rate_per_day}/day",
-            "sellers": len(run.population.sellers),
-            "buyers": len(run.population.buyers),
+            "sellers": sellers,
+            "buyers": buyers,
             "horizon_days": setup.horizon_days,
             "policy": setup.policy.name,
+            "policy_version": setup.policy.version,
             "policy_changes": policy_changes(setup.policy),
+            "settings_changed": changes(setup.market, setup.behaviour, setup.policy),
             "clock": run.clock.isoformat(),
+            **({} if segment is None else {"segment": segment}),
         },
         "orders": {
             "placed": tally.placed,
@@ -121,12 +144,17 @@ def report(run: Run) -> Report:
             "refused": tally.events["RevisionRefused"],
             "ended_orders_by_count": {("5+" if n == 5 else str(n)): tally.revisions[n] for n in range(6)},
         },
-        "seller_statistics": seller_statistics(run),
+        "seller_statistics": seller_statistics(run, rated),
         "disputes": {"opened_by": _sorted(tally.disputes_by), "outcomes": _outcomes(tally.actions)},
         "actions": _sorted(tally.actions),
         "rejected_actions": _sorted(tally.rejected),
         "deadlines_fired": _sorted(tally.fired),
         "events": _sorted(tally.events),
+        **(
+            {"segments": {key: report(run, key) for key in run.segments}}
+            if segment is None and run.segments
+            else {}
+        ),
     }
 
 
@@ -139,10 +167,11 @@ def _percentiles(values: list[Decimal]) -> dict[str, str | None]:
     }
 
 
-def seller_statistics(run: Run) -> Report:
-    """The sellers' rates at the end of the run (R-STAT-1): how they spread over the sellers shown,
-    and how many are hidden for want of completed orders."""
-    rates = [run.stats.rates(seller, run.clock) for seller in run.stats.sellers()]
+def seller_statistics(run: Run, only: set[str] | None = None) -> Report:
+    """The sellers' rates at the end of the run (R-STAT-1): how they spread over the sellers shown
+    (of ``only``, if given), and how many are hidden for want of completed orders."""
+    sellers = [seller for seller in run.stats.sellers() if only is None or seller in only]
+    rates = [run.stats.rates(seller, run.clock) for seller in sellers]
     shown = [r for r in rates if r.shown]
     return {
         "sellers": len(rates),
@@ -206,6 +235,10 @@ def _sections(data: Report) -> list[tuple[str, Rows]]:
             ("arrivals", setup["arrivals"]),
             ("sellers / buyers", f"{setup['sellers']:,} / {setup['buyers']:,}"),
             ("clock stopped at", setup["clock"]),
+            *([("segment", setup["segment"])] if "segment" in setup else []),
+        ]),
+        ("settings changed from the defaults", [
+            (key, json.dumps(value)) for key, value in setup.get("settings_changed", {}).items()
         ]),
         ("orders", [
             ("placed", f"{orders['placed']:,}"),

@@ -119,9 +119,11 @@ def merge(runs: Sequence[Run]) -> Run:
         assert run.setup == first.setup, "shards of different runs"
         if run is not first:
             tally.merge(run.tally)
+            for key, segment in first.segments.items():  # each segment's totals merge alike
+                segment.merge(run.segments[key])
         population.merge(run.population)
     stats = ShardedStats([run.stats for run in runs])
-    return Run(first.setup, tally, (), population, stats, max(run.clock for run in runs))
+    return Run(first.setup, tally, (), population, stats, max(run.clock for run in runs), first.segments)
 
 
 def simulate_all(
