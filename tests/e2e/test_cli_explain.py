@@ -338,3 +338,45 @@ def test_help_explains_itself_with_an_example(capsys: pytest.CaptureFixture[str]
     out = capsys.readouterr().out
     assert "orderflow explain revision_refused --as seller" in out
     assert "exit status" in out
+
+
+def test_explain_for_users_in_french(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["explain", "revision_refused", "--as", "seller", "--audience", "user", "--lang", "fr"])
+    out = capsys.readouterr().out.replace("\u00a0", " ").replace("\u202f", " ")
+    assert status == 0
+    assert out.startswith("Commande o-1 : Retouche refusée\n")
+    assert "Votre acheteur a maintenant 2 possibilités et 7 jours pour prendre une décision" in out
+    assert "R-REF" not in out  # no rule ids for users
+
+
+def test_explain_for_users_as_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ["explain", "delivered", "--as", "buyer", "--audience", "user"]
+    assert main([*arguments, "--markdown"]) == 0
+    assert capsys.readouterr().out.startswith("# Order o-1: Delivered\n")
+    assert main([*arguments, "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["role"], data["lang"]) == ("buyer", "en")
+    assert "close" in [item["action"] for s in data["sections"] for item in s["items"]]
+
+
+@pytest.mark.parametrize(
+    ("role", "lang", "message"),
+    [
+        ("seller", "de", "no catalog for language 'de'"),
+        ("platform", "en", "guidance is written for the buyer or the seller"),
+    ],
+)
+def test_explain_for_users_refuses_in_one_line(
+    capsys: pytest.CaptureFixture[str], role: str, lang: str, message: str
+) -> None:
+    status = main(["explain", "delivered", "--as", role, "--audience", "user", "--lang", lang])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert message in err
+
+
+def test_lang_is_for_the_user_audience(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "delivered", "--as", "buyer", "--lang", "fr"]) == 2
+    expected = "orderflow explain: error: --lang and --markdown are for --audience user\n"
+    assert capsys.readouterr().err == expected

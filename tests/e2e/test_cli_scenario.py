@@ -164,3 +164,74 @@ def test_the_installed_command_runs_a_scenario(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     check_result_shape(json.loads(done.stdout))
+
+
+def test_a_one_step_story_says_1_step(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = demo_story()
+    data["steps"] = data["steps"][:1]
+    status, out, _ = scenario_run(capsys, written(tmp_path, data))
+    assert status == 0
+    assert out.rstrip().endswith(", 1 step; the order is in_progress")
+
+
+def _story_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A directory of two good stories and a failing one, and a malformed file beside it."""
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    written(stories, demo_story(), "a-good.json")
+    written(stories, demo_story(), "b-good.json")
+    failing = demo_story()
+    failing["steps"][3]["expect"]["state"] = "disputed"
+    written(stories, failing, "c-failing.json")
+    (stories / "notes.txt").write_text("not a scenario", encoding="utf-8")
+    return stories, Path(written(tmp_path, "{", "malformed.json"))
+
+
+def test_many_files_run_in_one_process_one_line_each(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stories, _ = _story_files(tmp_path)
+    (stories / "c-failing.json").unlink()
+    status, out, err = scenario_run(capsys, str(stories), str(stories / "a-good.json"))
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines == [
+        f"ok      {stories / 'a-good.json'} (7 steps, completed)",
+        f"ok      {stories / 'b-good.json'} (7 steps, completed)",
+        f"ok      {stories / 'a-good.json'} (7 steps, completed)",
+        "3 files: 3 ok, 0 failed, 0 unreadable",
+    ]
+
+
+def test_a_failing_file_among_many_exits_1_and_says_which_step(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stories, _ = _story_files(tmp_path)
+    status, out, _ = scenario_run(capsys, str(stories))
+    assert status == 1
+    assert f"FAILED  {stories / 'c-failing.json'} (7 steps, completed): step 4: expect state" in out
+    assert out.splitlines()[-1] == "3 files: 2 ok, 1 failed, 0 unreadable"
+
+
+def test_a_malformed_file_among_many_exits_2_after_running_the_others(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    stories, malformed = _story_files(tmp_path)
+    status, out, err = scenario_run(capsys, str(malformed), str(stories), str(tmp_path / "missing.json"))
+    assert status == 2
+    assert err.count("orderflow scenario run: ") == 2
+    assert f"{malformed}: bad JSON" in err
+    assert out.splitlines()[-1] == "5 files: 2 ok, 1 failed, 2 unreadable"
+
+
+def test_many_files_as_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stories, _ = _story_files(tmp_path)
+    status, out, _ = scenario_run(capsys, str(stories), "--json")
+    result = json.loads(out)
+    assert status == 1
+    assert result["ok"] is False
+    assert [(Path(f["file"]).name, f["ok"], f["failed_steps"]) for f in result["files"]] == [
+        ("a-good.json", True, []),
+        ("b-good.json", True, []),
+        ("c-failing.json", False, [4]),
+    ]

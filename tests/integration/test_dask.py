@@ -53,29 +53,30 @@ def test_the_cli_on_a_local_cluster_prints_the_in_process_report_byte_for_byte(
 
 
 class Started:
-    """Shards that note each start in a directory, then take a while: long enough to be killed."""
+    """Shards that note each start (shard and process) in a directory, then take a while: long
+    enough to be killed in the middle."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
     def __call__(self, shard: Shard) -> object:
-        (self.directory / f"{shard.index}-{time.monotonic_ns()}").touch()
-        time.sleep(1.5)
+        (self.directory / f"{shard.index}-{os.getpid()}-{time.monotonic_ns()}").touch()
+        time.sleep(2.0)
         return run_shard(shard)
 
 
-def _kill_a_busy_worker(cluster: DaskExecutor, killed: list[int]) -> None:
-    """Wait until a worker is running a shard, then SIGKILL its process (its nanny restarts it)."""
-    deadline = time.monotonic() + 20
+def _kill_a_busy_worker(directory: Path, killed: list[int]) -> None:
+    """Wait until a shard has started, then SIGKILL the worker process running it (its nanny
+    starts a new one, and the scheduler gives the shard to a worker again)."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        busy = [worker for worker, keys in cluster.client.processing().items() if keys]  # type: ignore[no-untyped-call]
-        if busy:
-            time.sleep(0.5)  # well inside the shard's 1.5 s sleep
-            pid = cluster.client.run(os.getpid, workers=[busy[0]])[busy[0]]
-            os.kill(pid, signal.SIGKILL)
+        started = sorted(directory.iterdir())
+        if started:
+            pid = int(started[0].name.split("-")[1])
+            os.kill(pid, signal.SIGKILL)  # well inside the shard's 2 s sleep
             killed.append(pid)
             return
-        time.sleep(0.05)
+        time.sleep(0.02)
 
 
 def test_a_worker_killed_mid_shard_has_its_shard_run_again_and_counted_once(
@@ -84,13 +85,15 @@ def test_a_worker_killed_mid_shard_has_its_shard_run_again_and_counted_once(
     setup = _setup()
     shards = shards_of(setup, 2)
     killed: list[int] = []
-    killer = threading.Thread(target=_kill_a_busy_worker, args=(cluster, killed))
+    killer = threading.Thread(target=_kill_a_busy_worker, args=(tmp_path, killed))
     killer.start()
     results = list(cluster.map(Started(tmp_path), shards))
     killer.join()
-    assert killed, "no worker was busy to be killed"
-    starts = sorted(path.name.split("-")[0] for path in tmp_path.iterdir())
-    assert len(starts) > len(shards)  # a shard started again after the kill
+    assert killed, "no shard started"
+    starts = [tuple(int(part) for part in path.name.split("-")[:2]) for path in tmp_path.iterdir()]
+    killed_shard = next(shard for shard, pid in starts if pid == killed[0])
+    assert any(shard == killed_shard and pid != killed[0] for shard, pid in starts)  # started again
+    assert len(starts) == len(shards) + 1  # and only that one
     assert sorted(index for index, _ in results) == [0, 1]  # yet each came back once
     merged = merge([run for _, run in sorted(results, key=lambda pair: pair[0])])  # type: ignore[misc]
     assert json.dumps(report(merged)) == json.dumps(report(simulate(setup)))

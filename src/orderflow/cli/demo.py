@@ -51,9 +51,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command = subparsers.add_parser(
         "demo",
         help="tell one order's life step by step, with its money",
-        description="Tell the seed page's story (a revision refused, the seller's close rejected, the\n"
-        "buyer silent, the order completing by itself) step by step, with its money, deadlines and\n"
-        "effects, and what the seller may do once the revision is refused.\n\n"
+        description="Tell the life of one example order, step by step: the buyer pays 57.50 EUR into\n"
+        "escrow, the seller accepts and delivers, the buyer asks for a revision, the seller refuses\n"
+        "it, the seller's attempt to close the order is rejected, the buyer stays silent and after\n"
+        "7 days the order completes by itself and the seller is paid. Each step shows the order's\n"
+        "state, where the money is, the deadlines set and, once the revision is refused, what the\n"
+        "seller may do. (This is the situation of the help-centre page the project started from.)\n\n"
         "example:\n  orderflow demo",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

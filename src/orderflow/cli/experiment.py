@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from . import experiment_advanced as advanced
 from .status import UsageError, say
 
 EXAMPLES = """\
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="compare arms of the simulation over many seeds, with confidence intervals",
         description="Run a baseline and variants of the simulation under the same seeds and report "
         "each figure's mean with its 95 % interval and each variant's paired difference.",
-        epilog=EXAMPLES,
+        epilog=EXAMPLES + "\n" + advanced.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument(
@@ -67,6 +68,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--csv", type=Path, metavar="DIR", help="write tidy tables (CSV, and Parquet) into DIR"
     )
     command.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
+    advanced.add_arguments(command)
     command.set_defaults(run=_command)
 
 
@@ -117,6 +119,7 @@ def _command(arguments: argparse.Namespace) -> int:
     """Check every input, run, make every output in memory, then write the files (``status.run``
     turns a bad input into exit 2 and one line)."""
     experiment = _experiment(arguments)
+    advanced.check(arguments)
     _check_outputs(arguments)
     try:
         from ..experiments import outputs, running
@@ -126,11 +129,24 @@ def _command(arguments: argparse.Namespace) -> int:
     from ..simulation.executors import make_executor
 
     executor = make_executor(arguments.workers or (None if arguments.dask else 1), arguments.dask)
-    total = len(experiment.arms) * len(experiment.seeds)
-    with _progress(total, sys.stderr.isatty() and not arguments.json) as progress:
-        results = running.run(experiment, executor, progress)
-    printed = outputs.json_text(results) if arguments.json else outputs.text(results)
-    html = page(results) if arguments.html is not None else None
+    if arguments.sensitivity:  # points of a design, not arms to compare: an output of its own
+        printed, sensitivity_page = advanced.sensitivity(arguments, experiment, executor)
+        if sensitivity_page is not None:
+            outputs.write_file(arguments.html, sensitivity_page)
+        print(printed)
+        return 0
+    extra = advanced.Extra()
+    if advanced.asked(arguments):
+        results, extra = advanced.run(arguments, experiment, executor)
+    else:
+        total = len(experiment.arms) * len(experiment.seeds)
+        with _progress(total, sys.stderr.isatty() and not arguments.json) as progress:
+            results = running.run(experiment, executor, progress)
+    if arguments.json:
+        printed = outputs.json_text(results, extra.data)
+    else:
+        printed = "\n".join(extra.lines) + ("\n" if extra.lines else "") + outputs.text(results)
+    html = page(results, extra.html, extra.provenance) if arguments.html is not None else None
     if html is not None:
         outputs.write_file(arguments.html, html)
     if arguments.csv is not None:

@@ -28,6 +28,7 @@ examples:
   orderflow explain revision_refused --as seller
   orderflow explain delivered --as buyer --policy fiverr_like --json
   orderflow explain story.json --as buyer --now 2026-01-10T12:00:00Z
+  orderflow explain revision_refused --as seller --audience user --lang fr
 
 STATE is one of: {states}.
 A STATE is explained on a representative order (40.00 service + 10.00 option + 5.00 tip + 2.50 fee,
@@ -60,10 +61,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     command.add_argument("--now", metavar="TIME", help="ISO 8601 time with an offset or Z")
     command.add_argument("--policy", choices=list(PRESETS), help="policy preset for a STATE (default comeup)")
     command.add_argument("--json", action="store_true", help="print the JSON shape of docs/cli.md")
+    command.add_argument(
+        "--audience",
+        choices=("developer", "user"),
+        default="developer",
+        help="developer (default): rule ids and route names; user: plain words for the buyer or seller",
+    )
+    command.add_argument("--lang", help="with --audience user: en (default) or fr")
+    command.add_argument("--markdown", action="store_true", help="with --audience user: print Markdown")
     command.set_defaults(run=_command)
 
 
 def _command(arguments: argparse.Namespace) -> int:
+    if arguments.audience == "user":
+        return _for_users(arguments)
+    if arguments.lang is not None or arguments.markdown:
+        say("orderflow explain: error: --lang and --markdown are for --audience user")
+        return 2
     try:
         order, now = _order(arguments)
         explanation = explain(order, Role(arguments.role), now)
@@ -75,6 +89,24 @@ def _command(arguments: argparse.Namespace) -> int:
         print(json.dumps(as_json(explanation), indent=2))
     else:
         print("\n".join(text(explanation)))
+    return 0
+
+
+def _for_users(arguments: argparse.Namespace) -> int:
+    """``--audience user``: the guidance of ``orderflow.copy`` as text, Markdown or JSON."""
+    try:
+        from ..copy import guidance  # Babel and the catalogs, only for this audience
+
+        order, now = _order(arguments)
+        found = guidance(order, arguments.role, now, arguments.lang or "en")
+    except (UsageError, OrderflowError, OSError, ImportError) as error:
+        message = f"{error.filename}: {error.strerror}" if isinstance(error, OSError) else error
+        say(f"orderflow explain: error: {message}")
+        return 2
+    if arguments.json:
+        print(json.dumps(found.as_json(), indent=2, ensure_ascii=False))
+    else:
+        print(found.markdown() if arguments.markdown else found.text())
     return 0
 
 

@@ -1,8 +1,10 @@
-"""``orderflow scenario run FILE [--json]``: replay a scenario file and report every step;
+"""``orderflow scenario run PATH... [--json]``: replay scenario files and report every step;
 ``orderflow scenario generate --cover transitions|states OUT_DIR``: write model-based scenarios.
 
-``run`` exits 0 when every step and expectation held, 1 otherwise, 2 for a malformed file (one
-message on stderr naming the step and the field). ``generate`` exits 0, 2 on a usage error.
+``run`` of one file prints its whole trace; of several files or a directory (its ``*.json``), one
+line per file and a summary, all in one process. It exits 0 when every step and expectation held,
+1 otherwise, 2 when a file is malformed or missing (one message on stderr naming the file, the step
+and the field; the other files still run). ``generate`` exits 0, 2 on a usage error.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ..domain.policy import PRESETS
 from ..domain.states import State
 from ..errors import UnreadableInput
-from ..scenario import MalformedScenario, load, run
+from ..scenario import MalformedScenario, ScenarioResult, load, run
 from ..scenario.emit import scenario_json, write
 from ..scenario.trace import lines
 from .status import say
@@ -32,7 +36,7 @@ a scenario file (times in ISO 8601 with an offset, amounts as decimal strings):
              {"advance_to": "2026-01-12T00:00:00Z"},
              {"expect": {"state": "completed", "money": {"seller_credited": "40.00"}}}]}
 
-exit status: 0 every step and expectation held, 1 otherwise, 2 malformed file.
+exit status: 0 every step and expectation held, 1 otherwise, 2 a malformed or missing file.
 The format is documented in docs/scenarios.md.
 """
 
@@ -51,16 +55,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     actions = scenario.add_subparsers(dest="scenario_command", required=True, metavar="ACTION")
     runner = actions.add_parser(
         "run",
-        help="replay one scenario file and report every step",
-        description="Replay FILE: place its order, fire the deadlines due before each step, apply\n"
-        "each step and check its expectations; print a readable trace (or, with --json, the\n"
-        "result as JSON).\n\nexamples:\n  orderflow scenario run story.json\n"
-        "  orderflow scenario run story.json --json\n\n" + EXAMPLE,
+        help="replay scenario files (or directories of them) and report every step",
+        description="Replay each FILE: place its order, fire the deadlines due before each step, apply\n"
+        "each step and check its expectations. One file: print a readable trace (or, with --json,\n"
+        "the result as JSON). Several files or a directory (its *.json files, sorted): one line\n"
+        "per file and a summary, all in one process.\n\n"
+        "examples:\n  orderflow scenario run story.json\n"
+        "  orderflow scenario run story.json --json\n"
+        "  orderflow scenario run examples/ tests/scenarios/r-*.json\n\n" + EXAMPLE,
         formatter_class=formatter,
     )
-    runner.add_argument("file", metavar="FILE", help="the scenario file (JSON; - for standard input)")
     runner.add_argument(
-        "--json", action="store_true", help='print {"ok", "steps", "order"} as JSON instead of the trace'
+        "files",
+        nargs="+",
+        metavar="PATH",
+        help="a scenario file (JSON; - for standard input), or a directory of them",
+    )
+    runner.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"ok", "steps", "order"} as JSON instead of the trace; for several files, '
+        '{"ok", "files": [{"file", "ok", "error", "steps", "failed_steps", "state"}]}',
     )
     runner.set_defaults(run=_run)
     generate = actions.add_parser(
@@ -89,17 +104,71 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(arguments: argparse.Namespace) -> int:
+    paths: list[str] = arguments.files
+    if len(paths) == 1 and not Path(paths[0]).is_dir():
+        return _run_one(paths[0], arguments.json)
+    return _run_many(paths, arguments.json)
+
+
+def _loaded(path: str | Path) -> ScenarioResult | str:
+    """The file's run, or why it could not be read (one line)."""
     try:
-        scenario = load(arguments.file)
+        scenario = load(path)
     except (MalformedScenario, UnreadableInput) as error:
-        say(f"orderflow scenario run: {error}")
+        return str(error)
+    except OSError as error:
+        return f"{path}: {error.strerror}"
+    return run(scenario)
+
+
+def _run_one(path: str, as_json: bool) -> int:
+    result = _loaded(path)
+    if isinstance(result, str):
+        say(f"orderflow scenario run: {result}")
         return 2
-    result = run(scenario)
-    if arguments.json:
-        print(json.dumps(result.as_json(), indent=2))
-    else:
-        print("\n".join(lines(result)))
+    print(json.dumps(result.as_json(), indent=2) if as_json else "\n".join(lines(result)))
     return 0 if result.ok else 1
+
+
+def _files(paths: list[str]) -> Iterator[Path]:
+    """Each path given, a directory standing for its ``*.json`` files in name order."""
+    for given in paths:
+        path = Path(given)
+        yield from sorted(path.glob("*.json")) if path.is_dir() else (path,)
+
+
+def _run_many(paths: list[str], as_json: bool) -> int:
+    """Every file in this process: one line each, then a summary (or one JSON document)."""
+    rows: list[dict[str, Any]] = []
+    for path in _files(paths):
+        result = _loaded(path)
+        if isinstance(result, str):
+            say(f"orderflow scenario run: {result}")
+            rows.append({"file": str(path), "ok": False, "error": result, "steps": None})
+            continue
+        failed = [step.index + 1 for step in result.steps if not step.ok]
+        error = "; ".join(f"step {s.index + 1}: {s.error}" for s in result.steps if not s.ok) or None
+        row = {"file": str(path), "ok": result.ok, "error": error, "steps": len(result.steps)}
+        rows.append({**row, "failed_steps": failed, "state": result.order.state.value})
+        if not as_json:
+            print(_line(rows[-1]))
+    malformed = sum(row["steps"] is None for row in rows)
+    failed_files = sum(not row["ok"] for row in rows) - malformed
+    if as_json:
+        print(json.dumps({"ok": not failed_files and not malformed, "files": rows}, indent=2))
+    else:
+        print(
+            f"{len(rows)} file{'' if len(rows) == 1 else 's'}: {len(rows) - failed_files - malformed} ok, "
+            f"{failed_files} failed, {malformed} unreadable"
+        )
+    return 2 if malformed else 1 if failed_files else 0
+
+
+def _line(row: dict[str, Any]) -> str:
+    steps = f"{row['steps']} step{'' if row['steps'] == 1 else 's'}"
+    if row["ok"]:
+        return f"ok      {row['file']} ({steps}, {row['state']})"
+    return f"FAILED  {row['file']} ({steps}, {row['state']}): {row['error']}"
 
 
 def _generate(arguments: argparse.Namespace) -> int:

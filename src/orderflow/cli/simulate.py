@@ -65,9 +65,26 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     command.add_argument("--orders", type=int, metavar="N", help="orders to place (default 10000)")
     command.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
-    command.add_argument("--horizon", type=float, metavar="DAYS", help="stop the clock after DAYS days")
-    command.add_argument("--policy", choices=list(PRESETS), default="comeup", help="policy preset")
-    command.add_argument("--compare-policy", choices=list(PRESETS), metavar="NAME", help="a second preset")
+    command.add_argument(
+        "--horizon",
+        type=float,
+        metavar="DAYS",
+        help="stop the clock DAYS days after the market opens (default: run until every order has ended)",
+    )
+    names = ", ".join(PRESETS)
+    command.add_argument(
+        "--policy",
+        choices=list(PRESETS),
+        default="comeup",
+        metavar="NAME",
+        help=f"the marketplace's rules to simulate: {names} (default comeup)",
+    )
+    command.add_argument(
+        "--compare-policy",
+        choices=list(PRESETS),
+        metavar="NAME",
+        help=f"also run the same orders under this preset ({names}) and report both side by side",
+    )
     command.add_argument("--behaviour", type=Path, metavar="FILE", help="a .json or .toml settings file")
     command.add_argument("--arrivals", type=Path, metavar="FILE", help="a CSV file of arrival instants")
     command.add_argument(

@@ -57,6 +57,18 @@ class Policy:
     stats_window_months: int = attrs.field(default=6, validator=v.months)  # R-STAT-1
     stats_min_completed: int = attrs.field(default=5, validator=v.count)  # R-STAT-1
 
+    def __repr__(self) -> str:
+        """Name and version, and the names of the settings changed from the preset of that name:
+        a failing test prints a policy inside every placement, and twenty lines each hide the
+        failure. Equality and hashing still compare every field."""
+        preset = PRESETS.get(self.name)
+        changed = [
+            f.name
+            for f in attrs.fields(Policy)
+            if preset is not None and getattr(self, f.name) != getattr(preset, f.name)
+        ]
+        return f"Policy({self.name!r} v{self.version}{''.join(f', {n} changed' for n in changed)})"
+
     def window(self, deadline: Deadline) -> timedelta:
         """The duration of a state deadline that the policy sets."""
         return {

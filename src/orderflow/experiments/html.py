@@ -19,8 +19,10 @@ from .results import Results
 from .statistics import Interval
 
 
-def page(results: Results) -> str:
-    """The whole page, as text."""
+def page(results: Results, answers: str = "", provenance: str = "") -> str:
+    """The whole page, as text; ``answers`` (the precision reached, the best arm) after the
+    headline and ``provenance`` (the output directory's manifest) before the inputs, both made
+    by ``experiments.sections``."""
     template = Template(resources.files(__package__).joinpath("report.html").read_text(encoding="utf-8"))
     experiment = results.experiment
     names = ", ".join(arm.name for arm in results.arms)
@@ -40,6 +42,8 @@ def page(results: Results) -> str:
         tables="".join(_table(results, segment) for segment in [None, *results.segments]),
         changed=_changed(experiment.settings_changed()),
         inputs=escape(json.dumps(experiment.inputs(), indent=2, ensure_ascii=False)),
+        answers=answers,
+        provenance=provenance,
     )
 
 

@@ -25,9 +25,10 @@ from .results import SELLER_COLUMNS, STATISTIC_COLUMNS, Results
 from .statistics import Interval
 
 
-def json_text(results: Results) -> str:
-    """The results as JSON, keys in a fixed order: the same inputs give the same bytes."""
-    return json.dumps(results.data(), indent=2, ensure_ascii=False, allow_nan=False)
+def json_text(results: Results, extra: dict[str, Any] | None = None) -> str:
+    """The results as JSON, keys in a fixed order: the same inputs give the same bytes; ``extra``
+    keys (precision reached, best arm: ``cli.experiment_advanced``) after them."""
+    return json.dumps({**results.data(), **(extra or {})}, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def text(results: Results) -> str:

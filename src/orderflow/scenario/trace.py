@@ -113,7 +113,8 @@ def step_lines(outcome: StepOutcome) -> Iterator[str]:
 def footer(result: ScenarioResult) -> str:
     """The verdict."""
     failed = [str(step.index + 1) for step in result.steps if not step.ok]
-    end = f"{len(result.steps)} steps; the order is {result.order.state.value}"
+    count = len(result.steps)
+    end = f"{count} step{'' if count == 1 else 's'}; the order is {result.order.state.value}"
     return (
         f"FAILED: step {', '.join(failed)} of {end}"
         if failed

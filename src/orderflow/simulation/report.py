@@ -4,7 +4,9 @@ Everything in the report comes from the run's counters and histograms: outcomes 
 money by account with the conservation check (R-MONEY-5 over the whole run, to the cent),
 time-to-close percentiles, dispute, cancellation, lateness and revision figures, the actions
 taken and the deadlines that fired. ``text`` puts one or more reports side by side, one column
-each (``--compare-policy``). Key order is fixed, so the JSON of a run is reproducible byte for byte.
+each (``--compare-policy``), under a headline in plain words, with plain names for the JSON's
+stable keys (``PLAIN``) and without the sections that have nothing to show. Key order is fixed, so
+the JSON of a run is reproducible byte for byte.
 The setup records every input: the seed, the policy, and each setting changed from the defaults
 (by a file or ``--set``). With segments, ``segments`` holds one report per seller and buyer segment,
 of that segment's orders (its sellers' statistics, for a seller segment).
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import textwrap
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
@@ -200,6 +203,75 @@ def _outcomes(actions: Counter[str]) -> dict[str, int]:
 
 Rows = list[tuple[str, str]]
 
+#: Plain words for the JSON's stable keys, by section (a key missing here is shown with its
+#: underscores as spaces).
+PLAIN: Mapping[str, Mapping[str, str]] = {
+    "completed_by": {
+        "close": "buyer closed it",
+        "review_decision": "buyer silent after a delivery",
+        "buyer_decision": "buyer silent after a refusal",
+        "resolve_dispute": "mediator's decision",
+    },
+    "canceled_by": {
+        "acceptance": "seller never accepted",
+        "cancel (buyer)": "buyer canceled",
+        "cancel (seller)": "seller canceled",
+        "accept_cancellation (seller)": "seller agreed to the buyer's request",
+        "seller_answer": "seller silent on the buyer's request",
+        "resolve_dispute (platform)": "mediator refunded the buyer",
+    },
+    "opened_by": {"automatic": "by itself (2nd refused cancellation)"},
+    "outcomes": {
+        "refund": "full refund to the buyer",
+        "release": "paid to the seller",
+        "restart": "work restarted",
+        "split": "split between both",
+    },
+    "deadlines": {
+        "acceptance": "seller's time to accept",
+        "buyer_decision": "buyer's time to decide after a refusal",
+        "review_decision": "buyer's time to review a delivery",
+        "seller_answer": "seller's time to answer a request",
+        "delivery": "delivery deadline",
+        "offer": "custom offer's time to be answered",
+        "expiry": "order's expiry",
+    },
+}
+_WITHIN = {
+    "p50": "half of them within",
+    "p90": "9 in 10 within",
+    "p99": "99 in 100 within",
+    "mean": "on average",
+}
+
+
+def _plain(section: str, key: str) -> str:
+    return PLAIN.get(section, {}).get(key, key.replace("_", " ").replace(":", ": "))
+
+
+def headline(data: Report) -> list[str]:
+    """What happened, in three plain sentences wrapped at 100 columns."""
+    orders, money, rates = data["orders"], data["money"], data["rates"]
+    shares = ", ".join(
+        f"{o['percent']:.1f} % {state}"
+        for state, o in data["outcomes"].items()
+        if o["count"] or state != "unfinished"
+    )
+    balanced = (
+        "every cent is accounted for" if money["conserved"] else f"MONEY IS MISSING: {money['discrepancy']}"
+    )
+    median = data["hours_to_close"]["p50"]
+    ended = "" if median is None else f"half of them ended within {median / 24:.1f} days of payment; "
+    return textwrap.wrap(
+        f"{orders['placed']:,} orders under {title(data)}: {shares}. "
+        f"Buyers paid {_money(data, 'paid_in')}; sellers were credited {_money(data, 'seller_credited')}, "
+        f"buyers refunded {_money(data, 'refunded')}, the platform kept {_money(data, 'platform_revenue')}: "
+        f"{balanced}. "
+        f"{ended.capitalize()}{rates['dispute_percent']:.1f} disputes per 100 orders, "
+        f"{rates['late_delivery_percent']:.1f} % of deliveries late.",
+        width=100,
+    )
+
 
 def _hours(value: float | None) -> str:
     if value is None:
@@ -211,8 +283,8 @@ def _money(data: Report, key: str) -> str:
     return f"{Decimal(data['money'][key]):,.2f} {data['money']['currency']}"
 
 
-def _counts(mapping: Mapping[str, int]) -> Rows:
-    return [(key, f"{value:,}") for key, value in mapping.items()]
+def _counts(mapping: Mapping[str, int], section: str = "") -> Rows:
+    return [(_plain(section, key), f"{value:,}") for key, value in mapping.items()]
 
 
 def _seller_rows(data: Report) -> Rows:
@@ -227,7 +299,7 @@ def _seller_rows(data: Report) -> Rows:
 
 def _sections(data: Report) -> list[tuple[str, Rows]]:
     setup, orders, money = data["setup"], data["orders"], data["money"]
-    conserved = "holds to the cent" if money["conserved"] else f"BROKEN by {money['discrepancy']}"
+    conserved = "yes, to the cent" if money["conserved"] else f"NO: {money['discrepancy']} missing"
     return [
         ("setup", [
             ("policy", title(data)),
@@ -249,18 +321,18 @@ def _sections(data: Report) -> list[tuple[str, Rows]]:
         ("outcomes (final state)", [
             (state, f"{o['count']:,} ({o['percent']:.2f} %)") for state, o in data["outcomes"].items()
         ]),
-        ("completed by", _counts(data["completed_by"])),
-        ("canceled by", _counts(data["canceled_by"])),
+        ("how orders were completed", _counts(data["completed_by"], "completed_by")),
+        ("how orders were canceled", _counts(data["canceled_by"], "canceled_by")),
         ("money", [
             ("paid in", _money(data, "paid_in")),
             ("escrow still held", _money(data, "escrow_held")),
             ("refunded to buyers", _money(data, "refunded")),
             ("credited to sellers", _money(data, "seller_credited")),
             ("platform revenue", _money(data, "platform_revenue")),
-            ("conservation (R-MONEY-5)", conserved),
+            ("every cent accounted for", conserved),
         ]),
         ("time from payment to end", [
-            (f"{p} (bin edge)" if p != "mean" else p, _hours(v)) for p, v in data["hours_to_close"].items()
+            (_WITHIN.get(p, p), _hours(v)) for p, v in data["hours_to_close"].items()
         ]),
         ("rates", [
             ("orders canceled", f"{data['rates']['cancellation_percent']:.2f} %"),
@@ -273,30 +345,32 @@ def _sections(data: Report) -> list[tuple[str, Rows]]:
             *_counts({k: v for k, v in data["revisions"].items() if k != "ended_orders_by_count"}),
             *((f"orders with {n}", f"{v:,}") for n, v in data["revisions"]["ended_orders_by_count"].items()),
         ]),
-        ("disputes opened by", _counts(data["disputes"]["opened_by"])),
-        ("mediators' outcomes", _counts(data["disputes"]["outcomes"])),
+        ("disputes opened by", _counts(data["disputes"]["opened_by"], "opened_by")),
+        ("mediators' decisions", _counts(data["disputes"]["outcomes"], "outcomes")),
         ("seller statistics", _seller_rows(data["seller_statistics"])),
         ("actions taken", _counts(data["actions"])),
-        ("planned actions the core refused", _counts(data["rejected_actions"])),
-        ("deadlines that fired", _counts(data["deadlines_fired"])),
+        ("actions the rules refused (then chosen again)", _counts(data["rejected_actions"])),
+        ("deadlines that passed with nobody acting", _counts(data["deadlines_fired"], "deadlines")),
     ]  # fmt: skip
 
 
 def text(reports: Sequence[Report], titles: Sequence[str] = ()) -> str:
-    """One column per report, one row per figure (a figure a report lacks shows as "-")."""
+    """A headline per report, then one column per report and one row per figure (a figure a report
+    lacks shows as "-"); a section no report has rows for is left out."""
     merged: dict[str, dict[str, list[str]]] = {}
     for column, data in enumerate(reports):
         for section, rows in _sections(data):
             table = merged.setdefault(section, {})
             for label, value in rows:
                 table.setdefault(label, ["-"] * len(reports))[column] = value
+    merged = {section: table for section, table in merged.items() if table}
     label_width = max(len(label) for table in merged.values() for label in table) + 4
     widths = [
         max([len(titles[i]) if i < len(titles) else 0]
             + [len(cells[i]) for table in merged.values() for cells in table.values()])
         for i in range(len(reports))
     ]  # fmt: skip
-    lines = []
+    lines = [line for data in reports for line in [*headline(data), ""]]
     if titles:
         lines.append(" " * label_width + "  ".join(t.ljust(w) for t, w in zip(titles, widths, strict=True)))
     for section, table in merged.items():
