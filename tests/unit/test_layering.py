@@ -45,6 +45,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
         {"simulation"},
         {"experiments"},
         {"explain", "diagram"},
+        {"copy"},
         {"testing"},
         {"cli", "__main__"},
     )
