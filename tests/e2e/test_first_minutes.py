@@ -109,7 +109,8 @@ def test_the_test_summary_says_why_tests_were_skipped() -> None:
     from pathlib import Path
 
     root = Path(__file__).parents[2]
-    environment = {k: v for k, v in os.environ.items() if k != "ORDERFLOW_PG_DSN"}
+    # Outside CI (where a missing server is a failure, not a skip), as on a newcomer's machine.
+    environment = {k: v for k, v in os.environ.items() if k not in ("ORDERFLOW_PG_DSN", "CI")}
     found = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/contract/test_postgres.py", "-p", "no:cacheprovider"],
         cwd=root,
