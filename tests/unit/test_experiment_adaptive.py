@@ -109,7 +109,9 @@ def test_a_cpu_budget_bounds_the_cells_by_their_measured_cost() -> None:
         cells, "baseline", [Target("completed_percent", 0.001)], Budget(cpu_seconds=0.05)
     )
     assert not outcome.met
-    assert outcome.cpu_seconds <= 0.05 * 1.5
+    # Each round is sized by the cost measured so far: a cell costs well under a millisecond, so
+    # the spend ends near the budget; twice it leaves room for a slow cell on a loaded machine.
+    assert outcome.cpu_seconds <= 0.05 * 2
 
 
 def test_the_look_ahead_confirms_before_stopping() -> None:
