@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..simulation.executors import MAX_WORKERS
 from . import experiment_advanced as advanced
 from .status import UsageError, say
 
@@ -29,10 +30,6 @@ examples:
 The first arm is the baseline; each variant is compared with it seed by seed (docs/experiments.md).
 exit status: 0 done; 1 money was not conserved in some cell (a bug); 2 bad input (nothing written).
 """
-
-
-#: The most worker processes ``--workers`` may ask for (as ``simulate``'s).
-MAX_WORKERS = 1024
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

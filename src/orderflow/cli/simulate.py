@@ -25,7 +25,7 @@ from ..domain.errors import OrderflowError
 from ..domain.policy import PRESETS
 from ..simulation import config
 from ..simulation.engine import Setup
-from ..simulation.executors import make_executor
+from ..simulation.executors import MAX_WORKERS, make_executor
 from ..simulation.report import Report, report, text, title
 from ..simulation.shards import simulate_all
 from .status import UsageError
@@ -49,8 +49,6 @@ exit status: 0 done; 1 money was not conserved (a bug); 2 usage error (bad optio
 
 #: The longest simulated clock: a hundred years.
 _MAX_HORIZON_DAYS = 36_500
-#: More processes than this on one machine is a typo (a cluster takes --dask).
-_MAX_WORKERS = 1024
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -136,8 +134,8 @@ def _setups(arguments: argparse.Namespace) -> list[Setup]:
             f"--horizon must be a positive number of days, at most {_MAX_HORIZON_DAYS}, "
             f"not {arguments.horizon}"
         )
-    if arguments.workers is not None and not 1 <= arguments.workers <= _MAX_WORKERS:
-        raise UsageError(f"--workers must be from 1 to {_MAX_WORKERS}, not {arguments.workers}")
+    if arguments.workers is not None and not 1 <= arguments.workers <= MAX_WORKERS:
+        raise UsageError(f"--workers must be from 1 to {MAX_WORKERS}, not {arguments.workers}")
     overrides = dict(_setting(item) for item in arguments.set)
     if arguments.orders is not None:
         overrides["market.orders"] = arguments.orders

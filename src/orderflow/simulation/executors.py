@@ -68,6 +68,11 @@ class Executor(Protocol):
     ) -> None: ...
 
 
+#: More processes than this on one machine is a typo (a cluster takes ``dask``): the bound of every
+#: command line's ``--workers``.
+MAX_WORKERS = 1024
+
+
 def machine_cores() -> int:
     """The cores this process may run on (its CPU affinity where the system tells it)."""
     if hasattr(os, "sched_getaffinity"):
