@@ -14,10 +14,10 @@ from datetime import datetime
 import attrs
 
 from .commands import Command
-from .decision import Decision, commit
+from .decision import Decision, commit, new_decision
 from .errors import InvalidArgument, Rejection
 from .events import Event, OrderPlaced
-from .graph import Graph
+from .graph import Graph, Route
 from .guard import entry_point
 from .handlers import HANDLERS, closures
 from .order import Order
@@ -36,12 +36,36 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     if not isinstance(order, Order):
         raise InvalidArgument(f"not an order: {order!r}"[:200])
     now = check_time(order, now)
-    advanced = None if nothing_due_by(order, now) else fire(Decision(order), now)
+    if nothing_due_by(order, now):
+        # The common case, written out: no deadline to fire first, one event, no closures. It is
+        # the general case below with ``advanced`` None, each call it skips a no-op there.
+        graph: Graph = order.terms.graph
+        route = graph.direct.get((order.state, command.action, command.actor)) or graph.route(
+            order, command, now
+        )
+        events = HANDLERS[type(command)](order, command, now, route)
+        if len(events) == 1 and not route.closes:
+            (event,) = events
+            return new_decision(event.apply(order), (event,), order)
+        return _decided(order, command, now, None, route, events)
+    return _decided(order, command, now, fire(Decision(order), now), None, None)
+
+
+def _decided(
+    order: Order,
+    command: Command,
+    now: datetime,
+    advanced: Decision | None,
+    route: Route | None,
+    events: list[Event] | None,
+) -> Decision:
+    """``decide`` after ``advanced`` (None: nothing fired), given the route and events if found."""
     current = order if advanced is None else advanced.order
     try:
-        graph: Graph = current.terms.graph
-        route = graph.route(current, command, now)
-        events = HANDLERS[type(command)](current, command, now, route)
+        if route is None or events is None:
+            graph: Graph = current.terms.graph
+            route = graph.route(current, command, now)
+            events = HANDLERS[type(command)](current, command, now, route)
     except Rejection as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
         raise

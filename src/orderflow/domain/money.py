@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
-from functools import cache
+from functools import cache, lru_cache
 
 import attrs
 
 from .currencies import MINOR_UNITS
-from .drafts import fast_init
+from .drafts import builder, fast_init
 from .errors import CurrencyMismatch, InvalidAmount, InvalidArgument
 
 #: The supported amounts (docs/model.md, supported ranges): below 10**15 in absolute value. Every
@@ -50,15 +50,48 @@ def minor_units(currency: str) -> int:
 
 
 def _to_decimal(value: object) -> Decimal:
-    if type(value) is Decimal and value.is_finite() and _MIN_AMOUNT < value < MAX_AMOUNT:
-        return value
+    if type(value) is Decimal:
+        if value.is_finite() and _MIN_AMOUNT < value < MAX_AMOUNT:
+            return value
+    elif type(value) is str:
+        amount = _parsed(value)
+        if amount is not None:
+            return amount
+    return _checked_decimal(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Decimal | None:
+    """``text`` as a supported amount, or None (then ``_checked_decimal`` says what is wrong).
+
+    Memoized: a host builds ``Money`` from the same few price strings again and again, and a
+    ``Decimal`` is immutable, so one parse serves them all (bounded: hostile input cannot grow it).
+    ``Decimal()`` parses exactly, in any context, and only text that ``_AMOUNT_TEXT`` matches
+    reaches it, so it never signals into the host's context.
+    """
+    if not _AMOUNT_TEXT.fullmatch(text):
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:  # an exponent beyond any context's
+        return None
+    return amount if amount.is_finite() and _MIN_AMOUNT < amount < MAX_AMOUNT else None
+
+
+def _checked_decimal(value: object) -> Decimal:
+    """``value`` as a supported amount, or the typed error that says why it is not one."""
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
         raise InvalidArgument(f"an amount must be a Decimal, an int or a decimal string, not {value!r}")
     if isinstance(value, str) and not _AMOUNT_TEXT.fullmatch(value):
         if _NOT_FINITE.fullmatch(value):
             raise InvalidAmount(f"{value!r} is not a finite amount")
         raise InvalidArgument(f"{value!r} is not a decimal amount written in ASCII digits, such as '40.00'")
-    amount = value if isinstance(value, Decimal) else Decimal(value)
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(value)
+    except InvalidOperation:  # Decimal("1e99999999999999999999"): an exponent beyond any context's
+        raise InvalidAmount(
+            "an amount's exponent is outside the supported range of amounts (under 10**15)"
+        ) from None
     if not amount.is_finite():
         raise InvalidAmount(f"{value!r} is not a finite amount")
     if not _MIN_AMOUNT < amount < MAX_AMOUNT:
@@ -98,7 +131,7 @@ class Money:
 
 
 def checked_amount(
-    money: Money, currency: str, *, cap: Decimal, allow_zero: bool = False, what: str = "amount"
+    money: Money, currency: str, cap: Decimal, what: str = "amount", allow_zero: bool = False
 ) -> Decimal:
     """The amount of ``money`` if it is a valid amount of this order (R-MONEY-6), else raise."""
     amount = money.amount
@@ -154,11 +187,11 @@ class Ledger:
     def opened(cls, currency: str, paid: Decimal) -> Ledger:
         """All of the payment held in escrow (R-MONEY-1)."""
         nothing = zero(currency)
-        return cls(currency, paid, paid, nothing, nothing, nothing)
+        return new_ledger(currency, paid, paid, nothing, nothing, nothing)
 
     def pay_in(self, amount: Decimal) -> Ledger:
         """An extra bought during the order: paid and held in escrow (R-PROG-2)."""
-        return Ledger(
+        return new_ledger(
             self.currency,
             self.paid + amount,
             self.escrow + amount,
@@ -178,7 +211,7 @@ class Ledger:
         out = refund + seller + platform
         if out > self.escrow:
             raise InvalidAmount(f"cannot move {out} out of an escrow of {self.escrow}")
-        return Ledger(
+        return new_ledger(
             self.currency,
             self.paid,
             self.escrow - out,
@@ -191,3 +224,7 @@ class Ledger:
     def balanced(self) -> bool:
         """Whether R-MONEY-5 holds to the cent."""
         return self.paid == self.escrow + self.refunded + self.seller_credited + self.platform_revenue
+
+
+#: ``Ledger(...)`` without the class call (``drafts.builder``), for the core's hot paths.
+new_ledger = builder(Ledger)
