@@ -9,11 +9,12 @@ applies the events. It never changes its input: a rejected command raises and ch
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 
 import attrs
 
 from .commands import Command
+from .dates import LATEST
 from .decision import Decision, commit, new_decision
 from .errors import InvalidArgument, Rejection
 from .events import Event, OrderPlaced
@@ -22,6 +23,8 @@ from .guard import entry_point
 from .handlers import HANDLERS, closures
 from .order import Order
 from .timers import check_time, fire, nothing_due_by
+
+UTC = timezone.utc
 
 
 @entry_point
@@ -35,11 +38,19 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
         raise InvalidArgument(f"not a command: {command!r}")
     if not isinstance(order, Order):
         raise InvalidArgument(f"not an order: {order!r}"[:200])
-    now = check_time(order, now)
-    if nothing_due_by(order, now):
-        # The common case, written out: no deadline to fire first, one event, no closures. It is
-        # the general case below with ``advanced`` None, each call it skips a no-op there.
-        graph: Graph = order.terms.graph
+    if not (type(now) is datetime and now.tzinfo is UTC and order.updated_at <= now < LATEST):
+        now = check_time(order, now)  # another zone made UTC, or InvalidTime
+    timer, terms = order.timer_due, order.terms
+    if (
+        (timer is None or now < timer)
+        and now < order.expires_at
+        and not order.offers
+        and not terms.policy.reminders
+    ):
+        # The common case, written out: nothing due (these conditions imply ``nothing_due_by``),
+        # one event, no closures. It is the general case below with ``advanced`` None, each call
+        # it skips a no-op there.
+        graph: Graph = terms.graph
         route = graph.direct.get((order.state, command.action, command.actor)) or graph.route(
             order, command, now
         )
@@ -48,7 +59,8 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
             (event,) = events
             return new_decision(event.apply(order), (event,), order)
         return _decided(order, command, now, None, route, events)
-    return _decided(order, command, now, fire(Decision(order), now), None, None)
+    advanced = None if nothing_due_by(order, now) else fire(Decision(order), now)
+    return _decided(order, command, now, advanced, None, None)
 
 
 def _decided(

@@ -18,7 +18,9 @@ that, when true, proves the validator passes (``validators.py`` gives each of it
 ``tests/unit/test_validators_inline.py`` proves the proof on hostile values). The generated
 ``__init__`` evaluates every field's inline expression at once, without a call; only when one of
 them is false does it call the validators, every one in field order, so that the first failing
-field raises its own message exactly as attrs' ``__init__`` would.
+field raises its own message exactly as attrs' ``__init__`` would. A converter may carry
+``inline`` too: an expression that, when true, proves the converter would return the value as it
+is, so the call is skipped.
 Values built from one argument alone can be shared instead of built (``Shared``): an
 argument-less command is one value per actor.
 
@@ -118,8 +120,22 @@ def _draft_or_refuse(cls: type) -> type:
 
 
 def _compile(cls: type, name: str, source: str, namespace: dict[str, Any]) -> Callable[..., Any]:
-    """Compile ``source`` defining ``name``, registered in ``linecache`` under a unique file name."""
-    base = f"<orderflow drafts {name} {cls.__module__}.{cls.__qualname__}>"
+    """Compile ``source`` defining ``name`` for ``cls`` (see ``compile_function``)."""
+    return compile_function(cls, name, source, namespace)
+
+
+def compile_function(
+    owner: type | Callable[..., Any],
+    what: str,
+    source: str,
+    namespace: dict[str, Any],
+    name: str | None = None,
+) -> Callable[..., Any]:
+    """Compile ``source`` defining the function ``name`` (default ``what``) made for ``owner`` (a
+    class or function), registered in ``linecache`` under a unique file name, as attrs registers
+    its own: tracebacks, debuggers and ``inspect.getsource`` show it."""
+    name = name or what
+    base = f"<orderflow drafts {what} {owner.__module__}.{owner.__qualname__}>"
     filename, count = base, 0
     while (
         linecache.cache.setdefault(filename, entry := (len(source), None, source.splitlines(True), filename))
@@ -127,10 +143,10 @@ def _compile(cls: type, name: str, source: str, namespace: dict[str, Any]) -> Ca
     ):
         count += 1
         filename = f"{base[:-1]}-{count}>"
-    namespace["__name__"] = cls.__module__
+    namespace["__name__"] = owner.__module__
     exec(compile(source, filename, "exec"), namespace)
     function: Callable[..., Any] = namespace[name]
-    function.__qualname__ = f"{cls.__qualname__}.{name}"
+    function.__qualname__ = f"{owner.__qualname__}.{name}"
     return function
 
 
@@ -179,7 +195,11 @@ def fast_init(cls: type[T]) -> type[T]:
         value = field.alias
         if field.converter is not None:
             namespace[f"_convert_{field.name}"] = field.converter
+            kept: Inline | None = getattr(field.converter, "inline", None)  # proves convert(v) is v
             value = f"_convert_{field.name}({value})"
+            if kept is not None:
+                proof = kept.expression(field.alias, f"_kept_{field.name}_", namespace)
+                value = f"{field.alias} if {proof} else {value}"
         if drafted:
             stores.append(f"self.{field.name} = {value}")
         else:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import attrs
 
 from .currencies import MINOR_UNITS
-from .drafts import builder, fast_init
+from .drafts import Inline, builder, fast_init
 from .errors import CurrencyMismatch, InvalidAmount, InvalidArgument
 
 #: The supported amounts (docs/model.md, supported ranges): below 10**15 in absolute value. Every
@@ -105,6 +105,10 @@ def _currency_code(value: object) -> str:
     return value
 
 
+#: A proof, read by ``drafts.fast_init``, that ``_currency_code`` returns its value as it is.
+_currency_code.inline = Inline("type({v}) is str and {v} in {codes}", codes=MINOR_UNITS)  # type: ignore[attr-defined]
+
+
 @fast_init
 @attrs.frozen(weakref_slot=False)
 class Money:
@@ -135,7 +139,7 @@ def checked_amount(
 ) -> Decimal:
     """The amount of ``money`` if it is a valid amount of this order (R-MONEY-6), else raise."""
     amount = money.amount
-    if 0 < amount <= cap and money.currency == currency and amount.same_quantum(_quantum(currency)):
+    if _NOTHING < amount <= cap and money.currency == currency and amount.same_quantum(_QUANTA[currency]):
         return amount  # the common case, already quantized: the checks below would all pass
     if money.currency != currency:
         raise CurrencyMismatch(f"{what} is in {money.currency}, the order is in {currency}")
@@ -149,15 +153,20 @@ def checked_amount(
     return quantized
 
 
-@cache
+#: Each currency's minor unit as a ``Decimal`` (EUR: 0.01) and zero written with it (0.00), one
+#: shared object per currency; made at import, in the default context, exactly.
+_QUANTA = {code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()}
+_ZEROS = {code: quantum * 0 for code, quantum in _QUANTA.items()}
+_NOTHING = Decimal(0)  # compared with an amount: an int would be converted on every comparison
+
+
 def _quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_units(currency))
+    return _QUANTA[currency]
 
 
-@cache
 def zero(currency: str) -> Decimal:
     """Zero in the currency's minor unit (one shared object per currency)."""
-    return _quantum(currency) * 0
+    return _ZEROS[currency]
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
