@@ -9,7 +9,15 @@ same currency, under a cap). The core computes in its own decimal ``CONTEXT``.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
+from decimal import (
+    ROUND_HALF_EVEN,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
 from functools import lru_cache
 
 import attrs
@@ -72,10 +80,17 @@ def _parsed(text: str) -> Decimal | None:
     if not _AMOUNT_TEXT.fullmatch(text):
         return None
     try:
-        amount = Decimal(text)
+        amount = _exactly(text)
     except InvalidOperation:  # an exponent beyond any context's
         return None
     return amount if amount.is_finite() and _MIN_AMOUNT < amount < MAX_AMOUNT else None
+
+
+def _exactly(value: int | str) -> Decimal:
+    """``Decimal(value)``, exact in any context (the constructor never rounds), its signals (an
+    exponent beyond any context's) raised in a copy of ``CONTEXT``, never set on the host's."""
+    with localcontext(CONTEXT):
+        return Decimal(value)
 
 
 def _checked_decimal(value: object) -> Decimal:
@@ -87,7 +102,7 @@ def _checked_decimal(value: object) -> Decimal:
             raise InvalidAmount(f"{value!r} is not a finite amount")
         raise InvalidArgument(f"{value!r} is not a decimal amount written in ASCII digits, such as '40.00'")
     try:
-        amount = value if isinstance(value, Decimal) else Decimal(value)
+        amount = value if isinstance(value, Decimal) else _exactly(value)
     except InvalidOperation:  # Decimal("1e99999999999999999999"): an exponent beyond any context's
         raise InvalidAmount(
             "an amount's exponent is outside the supported range of amounts (under 10**15)"

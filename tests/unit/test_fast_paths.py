@@ -1,0 +1,191 @@
+"""The core's fast paths (issue 12) agree with the plain ways they stand in for.
+
+- each validator's inline proof (``drafts.Inline``) implies the validator passes, on hostile values;
+- ``builder(cls)`` builds what calling ``cls`` builds, and refuses what it refuses;
+- ``Graph.direct`` returns the route the full scan of the table returns;
+- a one-event ``Decision`` keeping only the order before compares equal to one with its effects;
+- a price string parsed once (``money._parsed``) gives what ``Decimal`` gives, and refuses what the
+  slow path refuses, with a typed error, whatever the host's decimal context.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation, localcontext
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from orderflow import COMMANDS, InvalidAmount, InvalidArgument, Money, Option, Placement, Role, State
+from orderflow.domain import validators as v
+from orderflow.domain.decide import decide
+from orderflow.domain.decision import Decision
+from orderflow.domain.drafts import PLAIN, builder, family
+from orderflow.domain.events import Event, OrderDelivered
+from orderflow.domain.graph import graph_for
+from orderflow.domain.money import _currency_code
+from orderflow.domain.policy import COMEUP, Policy
+
+from support import PAID_AT, placement, reach
+
+_HOSTILE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.floats(allow_nan=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.text(max_size=300),
+    st.text(alphabet=st.characters(codec="ascii"), max_size=250),
+    st.sampled_from(["", " ", "\x00", "a\x00", "\ud800", "é", "x" * 201, "x" * 10_001, "o-1", "\t", "EUR"]),
+    st.timedeltas(min_value=timedelta(days=-5), max_value=timedelta(days=4000)),
+    st.datetimes(timezones=st.just(timezone.utc)),
+    st.tuples(),
+    st.tuples(st.integers()),
+    st.just((Option("x", Money("1.00", "EUR"), 1),)),
+    st.just(Money("1.00", "EUR")),
+    st.just(COMEUP),
+)
+
+#: Every validator carrying an inline proof, with a name for the test ids.
+PROVEN: dict[str, Any] = {
+    "instance_of(Money)": v.instance_of(Money),
+    "instance_of(datetime)": v.instance_of(datetime),
+    "instance_of(Policy)": v.instance_of(Policy),
+    "optional(Money)": v.optional(Money),
+    "tuple_of(Option)": v.tuple_of(Option),
+    "whole_days": v.whole_days,
+    "months": v.months,
+    "count": v.count,
+    "identifier": v.identifier,
+    "non_empty_text": v.non_empty_text,
+    "window": v.window,
+    "optional_window": v.optional_window,
+}
+
+
+def _holds(inline: Any, value: object) -> bool:
+    namespace: dict[str, Any] = {}
+    expression = inline.expression("value", "_", namespace)
+    return bool(eval(expression, namespace, {"value": value}))
+
+
+@pytest.mark.parametrize("name", PROVEN)
+@given(value=_HOSTILE)
+def test_an_inline_proof_implies_its_validator_passes(name: str, value: object) -> None:
+    validator = PROVEN[name]
+    field = attrs.fields(Placement).order_id  # any field: the validators only read its name
+    if _holds(validator.inline, value):
+        validator(None, field, value)  # must not raise
+
+
+def test_the_proofs_hold_for_the_usual_values() -> None:
+    """Proofs that never held would be correct but useless: the usual values take the fast way."""
+    usual = {
+        "instance_of(Money)": Money("1.00", "EUR"),
+        "instance_of(datetime)": PAID_AT,
+        "instance_of(Policy)": COMEUP,
+        "optional(Money)": None,
+        "tuple_of(Option)": (Option("x", Money("1.00", "EUR"), 1),),
+        "whole_days": 3,
+        "months": 5,
+        "count": 2,
+        "identifier": "o-1",
+        "non_empty_text": "the delivery matches the brief",
+        "window": timedelta(days=7),
+        "optional_window": None,
+    }
+    assert usual.keys() == PROVEN.keys()
+    for name, value in usual.items():
+        assert _holds(PROVEN[name].inline, value), name
+
+
+@given(value=_HOSTILE)
+def test_the_currency_proof_implies_the_code_is_kept(value: object) -> None:
+    if _holds(_currency_code.inline, value):  # type: ignore[attr-defined]
+        assert _currency_code(value) is value
+
+
+@pytest.mark.skipif(PLAIN, reason="plain attrs classes have no builders: builder(cls) is cls")
+def test_every_event_builder_builds_what_its_class_builds() -> None:
+    for kind in family(Event):
+        assert builder(kind) is not kind, kind
+    arguments: dict[str, Any] = {"at": PAID_AT, "late": False, "review_due": PAID_AT + timedelta(days=7)}
+    built, called = builder(OrderDelivered)(**arguments), OrderDelivered(**arguments)
+    assert built == called
+    assert type(built) is OrderDelivered
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        built.late = True  # type: ignore[misc]
+
+
+def test_builders_refuse_what_the_classes_refuse() -> None:
+    make = builder(Placement)
+    good = placement()
+    same: dict[str, Any] = {str(f.alias): getattr(good, f.name) for f in attrs.fields(Placement)}
+    assert make(**same) == good
+    bads: list[dict[str, Any]] = [
+        {"order_id": ""},
+        {"delivery_days": -1},
+        {"price": "40.00"},
+        {"options": [1]},
+    ]
+    for bad in bads:
+        fields = same | bad
+        with pytest.raises(InvalidArgument) as by_class:
+            Placement(**fields)
+        with pytest.raises(InvalidArgument) as by_builder:
+            make(**fields)
+        assert str(by_builder.value) == str(by_class.value)
+
+
+def test_the_direct_lookup_returns_what_the_full_scan_returns() -> None:
+    graph = graph_for(COMEUP)
+    assert graph.direct  # the usual moves: accept, deliver, close ...
+    for (state, action, actor), route in graph.direct.items():
+        routes = graph.table[state, action]
+        first = next(r for r in routes if actor in r.actors)
+        assert first is route, (state, action, actor)
+        assert not route.when
+        assert route.after is None
+
+
+def test_a_one_event_decision_equals_the_same_decision_with_its_effects() -> None:
+    order = reach(State.DELIVERED).order
+    decision = decide(order, COMMANDS["close"](Role.BUYER), order.updated_at + timedelta(hours=1))
+    assert type(decision._effects) is not tuple  # lazy: only the order before is kept
+    eager = Decision(decision.order, decision.events, decision.effects, decision.fired)
+    assert eager == decision
+    assert hash(eager) == hash(decision)
+    assert decision.effects
+    assert decision.effects == eager.effects
+
+
+@pytest.mark.parametrize("trap", [True, False])
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("1e99999999999999999999", InvalidAmount),  # was a raw decimal.InvalidOperation
+        ("1e400", InvalidAmount),
+        ("NaN", InvalidAmount),
+        (" 40.00", InvalidArgument),
+        ("4_0.00", InvalidArgument),
+        ("٤٠", InvalidArgument),
+    ],
+)
+def test_a_refused_price_string_raises_a_typed_error_in_any_context(
+    text: str, error: type[Exception], trap: bool
+) -> None:
+    with localcontext() as context:
+        context.traps[InvalidOperation] = trap
+        with pytest.raises(error):
+            Money(text, "EUR")
+        assert not context.flags[InvalidOperation]  # nothing signalled into the host's context
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=2, min_value=-(10**14), max_value=10**14))
+def test_a_price_string_parses_to_its_decimal(amount: Decimal) -> None:
+    text = str(amount)
+    assert Money(text, "EUR").amount == Decimal(text)
+    assert Money(text, "EUR").amount.as_tuple() == Decimal(text).as_tuple()
