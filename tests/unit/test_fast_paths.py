@@ -179,6 +179,7 @@ def test_a_refused_price_string_raises_a_typed_error_in_any_context(
 ) -> None:
     with localcontext() as context:
         context.traps[InvalidOperation] = trap
+        context.clear_flags()  # a copy of this thread's context: an earlier test may have set them
         with pytest.raises(error):
             Money(text, "EUR")
         assert not context.flags[InvalidOperation]  # nothing signalled into the host's context
