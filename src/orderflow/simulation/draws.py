@@ -31,6 +31,19 @@ def stream_seed(seed: int, index: int) -> int:
     return _mix((_mix(seed & _MASK) + index * _GOLDEN) & _MASK)
 
 
+class Streams:
+    """The streams of a run seeded with ``seed``: ``Streams(seed).draws(index)`` draws as
+    ``Draws(stream_seed(seed, index))``, the run's own half of the seed mixed once, not per order."""
+
+    __slots__ = ("base",)
+
+    def __init__(self, seed: int) -> None:
+        self.base = _mix(seed & _MASK)
+
+    def draws(self, index: int) -> Draws:
+        return Draws(_mix((self.base + index * _GOLDEN) & _MASK))
+
+
 def party_seed(seed: int, role: str, name: str) -> int:
     """The seed of the stream of party ``name`` playing ``role`` in a run seeded with ``seed``."""
     digest = blake2b(f"{role}:{name}".encode(), digest_size=8, person=b"orderflow-party").digest()

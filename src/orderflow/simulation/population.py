@@ -219,35 +219,52 @@ class Arrival(NamedTuple):
     delivery_days: int
 
 
+#: ``random.normalvariate``'s constant (its ``NV_MAGICCONST``), made the same way.
+_NORMAL_MAGIC = 4 * math.exp(-0.5) / math.sqrt(2.0)
+
+
 def poisson_arrivals(market: Market, seed: int) -> Iterator[Arrival]:
-    """``market.orders`` arrivals at ``market.rate_per_day`` on average, sellers by popularity."""
+    """``market.orders`` arrivals at ``market.rate_per_day`` on average, sellers by popularity.
+
+    The hot loop (about 30,000 instructions an arrival before it was written this way) makes each
+    name and price once, and writes ``random.Random``'s ``expovariate``, ``randrange`` and
+    ``lognormvariate`` out on its ``random()`` and ``getrandbits()`` as CPython does (Kinderman
+    and Monahan's normal; ``randrange(n)`` as ``getrandbits`` until below ``n``): the same draws,
+    in the same order, without five Python calls an arrival. ``tests/unit/test_simulation_arrivals``
+    proves them equal to the methods themselves.
+    """
     draw = random.Random(f"{seed}:arrivals")
     shares = (1 / (rank + 1) ** market.popularity for rank in range(market.sellers))
     cumulative = list(itertools.accumulate(shares))
     rate, seconds, days = market.rate_per_day / DAY_SECONDS, 0.0, market.delivery_days
-    # Hot loop: names and prices made once each, the generator's methods bound once.
     sellers = [f"seller-{rank + 1:05d}" for rank in range(market.sellers)]
     buyers: dict[int, str] = {}
     prices: dict[int, Decimal] = {}
-    expovariate, uniform, randrange, lognormvariate = (
-        draw.expovariate,
-        draw.random,
-        draw.randrange,
-        draw.lognormvariate,
-    )
+    uniform, bits, log, exp, after = draw.random, draw.getrandbits, math.log, math.exp, bisect.bisect_right
     start, last_seller, total = market.start, market.sellers - 1, cumulative[-1]
     log_median, spread, kinds = math.log(market.price_median), market.price_spread, len(days)
+    buyer_count, buyer_bits, kind_bits = market.buyers, market.buyers.bit_length(), kinds.bit_length()
     for _ in range(market.orders):
-        seconds += expovariate(rate)
-        seller = bisect.bisect_right(cumulative, uniform() * total)
-        buyer = randrange(market.buyers)
-        price = max(5, round(lognormvariate(log_median, spread)))
+        seconds += -log(1.0 - uniform()) / rate  # expovariate(rate)
+        seller = after(cumulative, uniform() * total)
+        buyer = bits(buyer_bits)  # randrange(buyer_count)
+        while buyer >= buyer_count:
+            buyer = bits(buyer_bits)
+        while True:  # normalvariate(log_median, spread)
+            first, second = uniform(), 1.0 - uniform()
+            normal = _NORMAL_MAGIC * (first - 0.5) / second
+            if normal * normal / 4.0 <= -log(second):
+                break
+        price = max(5, round(exp(log_median + normal * spread)))  # lognormvariate(log_median, spread)
+        kind = bits(kind_bits)  # randrange(kinds)
+        while kind >= kinds:
+            kind = bits(kind_bits)
         yield Arrival(
             start + timedelta(0, round(seconds)),
             sellers[min(seller, last_seller)],
             buyers.get(buyer) or buyers.setdefault(buyer, f"buyer-{buyer + 1:05d}"),
             prices.get(price) or prices.setdefault(price, Decimal(price)),
-            days[randrange(kinds)],
+            days[kind],
         )
 
 
