@@ -114,7 +114,7 @@ class Engine:
         self.setup, self.progress, self.sellers = setup, progress, sellers
         market, behaviour = setup.market, setup.behaviour
         self.actors = Actors(behaviour)
-        self._plan = self.actors.plan
+        self._planner = self.actors.planners.get  # ``actors.plan`` in two steps: one call less per event
         self.population = Population(
             setup.seed, behaviour.seller, behaviour.buyer, behaviour.seller_segments, behaviour.buyer_segments
         )
@@ -274,7 +274,8 @@ class Engine:
         return tuple(self.segments[key] for key in keys if key in self.segments)
 
     def _schedule(self, live: Live, now: datetime) -> None:
-        plan = live.plan = self._plan(live, now)
+        planner = self._planner(live.order.state)
+        plan = live.plan = None if planner is None else planner(live, now)
         wake: datetime | None
         if plan is not None and nothing_due_by(live.order, plan[0]):
             live.due, wake = None, plan[0]  # no deadline fires by the plan: no need to ask next_due
