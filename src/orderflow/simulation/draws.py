@@ -5,14 +5,14 @@ arrivals, so the same order meets the same draws under two policies (``--compare
 long as its life goes the same way, and in whichever shard runs it (``shards``). Every party
 draws its trait from a stream of its own (``party_seed``: the seed, its role and its name), so a
 party is the same whichever orders meet it first. A ``random.Random`` per live order would cost
-2.5 KB each; this costs an int and a list of at most eight floats.
+2.5 KB each; this costs an int and a list of at most eight ints.
 
 Hot-path trick (``Draws._refill``): a stream's uniforms are mixed eight at a time. The eight
 64-bit counters sit 128 bits apart in one Python int, so each step of SplitMix64's finaliser
 (xor-shift, multiply modulo 2**64) is one big-int operation for the eight, with a mask that
 drops what a shift pulls in from the next lane or a product carries past 64 bits (the product
-of two 64-bit numbers fits in a lane's 128); ``struct`` unpacks the eight results and they are
-scaled to [0, 1) in C. The values are exactly the one-at-a-time SplitMix64's, in the same order
+of two 64-bit numbers fits in a lane's 128); ``struct`` unpacks the eight results' top 53 bits,
+each scaled to [0, 1) when drawn. The values are exactly the one-at-a-time SplitMix64's, in the same order
 (``tests/unit/test_simulation_draws.py`` checks them against the plain ``_mix``); a draw costs
 about a fifth fewer instructions, most of them now the method call.
 """
@@ -68,7 +68,6 @@ _TOPS = ((1 << 53) - 1) * _ONES  # 53 bits of every lane: a uniform's
 #: Lane ``l`` holds counter ``_LANES - l`` of a block: the highest lane comes out of the buffer first.
 _STEPS = sum(((_LANES - lane) * _GOLDEN) << (_LANE_BITS * lane) for lane in range(_LANES))
 _unpack = struct.Struct("<" + "Q8x" * _LANES).unpack  # each lane's low 64 bits, lowest lane first
-_scale = _UNIT.__mul__
 
 
 class Draws:
@@ -78,26 +77,26 @@ class Draws:
 
     def __init__(self, seed: int) -> None:
         self.state = seed & _MASK  # the counter of the last draw mixed
-        self.buffer: list[float] = []  # uniforms mixed but not drawn yet, the next one last
+        self.buffer: list[int] = []  # the 53 bits of the uniforms mixed but not drawn yet, the next last
 
-    def _refill(self) -> list[float]:
-        """The next eight uniforms, mixed at once (see the module's docstring)."""
+    def _refill(self) -> list[int]:
+        """The next eight uniforms' bits, mixed at once (see the module's docstring)."""
         state = self.state
         self.state = (state + _LANES * _GOLDEN) & _MASK
         lanes = (state * _ONES + _STEPS) & _LANE_MASKS
         lanes = ((lanes ^ (lanes >> 30)) & _LANE_MASKS) * 0xBF58476D1CE4E5B9 & _LANE_MASKS
         lanes = ((lanes ^ (lanes >> 27)) & _LANE_MASKS) * 0x94D049BB133111EB & _LANE_MASKS
         lanes = ((lanes ^ (lanes >> 31)) >> 11) & _TOPS
-        self.buffer = buffer = list(map(_scale, _unpack(lanes.to_bytes(_LANES * _LANE_BITS // 8, "little"))))
+        self.buffer = buffer = list(_unpack(lanes.to_bytes(_LANES * _LANE_BITS // 8, "little")))
         return buffer
 
     def uniform(self) -> float:
         """A float in [0, 1)."""
-        return (self.buffer or self._refill()).pop()
+        return (self.buffer or self._refill()).pop() * _UNIT
 
     def chance(self, probability: float) -> bool:
         """True with ``probability``; always draws, so later draws do not depend on it."""
-        return (self.buffer or self._refill()).pop() < probability
+        return (self.buffer or self._refill()).pop() * _UNIT < probability
 
     def between(self, low: float, high: float) -> float:
         return low + (high - low) * self.uniform()
@@ -110,7 +109,7 @@ class Draws:
     def lognormal(self, median: float, spread: float) -> float:
         """``median`` times e to a normal of deviation ``spread`` (Box-Muller)."""
         buffer = self.buffer or self._refill()  # two uniform()s, inlined: a delay is drawn per plan
-        first = buffer.pop()
-        second = (buffer or self._refill()).pop()
+        first = buffer.pop() * _UNIT
+        second = (buffer or self._refill()).pop() * _UNIT
         radius = sqrt(-2.0 * log(1.0 - first))
         return median * exp(spread * radius * cos(_TAU * second))
