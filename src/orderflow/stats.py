@@ -148,21 +148,18 @@ class SellerStats:
             raise InvalidArgument(
                 f"a decision with {len(endings)} ending events and {len(effects)} statistics effects"
             )
-        for event, effect in zip(endings, effects, strict=True):
-            self.record(
-                effect.seller,
-                event.at,
-                completed=effect.completed,
-                on_time=effect.on_time,
-                accepted=effect.accepted,
-            )
+        for event, effect in zip(endings, effects, strict=True):  # the core's values: checked already
+            self._add(effect.seller, event.at, effect.completed, effect.on_time, effect.accepted)
 
     def record(
         self, seller: str, at: datetime, *, completed: bool, on_time: bool | None, accepted: bool
     ) -> None:
         """Count an order of ``seller`` that ended ``at``; records may arrive in any order."""
         _check(seller, completed, on_time, accepted)
-        at = require_aware(at, "the order's end")
+        self._add(seller, require_aware(at, "the order's end"), completed, on_time, accepted)
+
+    def _add(self, seller: str, at: datetime, completed: bool, on_time: bool | None, accepted: bool) -> None:
+        """``record`` without its checks, for values checked already (an aware UTC ``at``)."""
         tally = self._tallies.get(seller)
         if tally is None:  # not ``setdefault(seller, _Tally())``: that builds a tally per record
             tally = self._tallies[seller] = _Tally()
