@@ -64,7 +64,6 @@ def party_seed(seed: int, role: str, name: str) -> int:
 _LANES, _LANE_BITS = 8, 128
 _ONES = sum(1 << (_LANE_BITS * lane) for lane in range(_LANES))  # a 1 at the foot of every lane
 _LANE_MASKS = _MASK * _ONES  # the low 64 bits of every lane
-_TOPS = ((1 << 53) - 1) * _ONES  # 53 bits of every lane: a uniform's
 #: Lane ``l`` holds counter ``_LANES - l`` of a block: the highest lane comes out of the buffer first.
 _STEPS = sum(((_LANES - lane) * _GOLDEN) << (_LANE_BITS * lane) for lane in range(_LANES))
 _unpack = struct.Struct("<" + "Q8x" * _LANES).unpack  # each lane's low 64 bits, lowest lane first
@@ -86,7 +85,7 @@ class Draws:
         lanes = (state * _ONES + _STEPS) & _LANE_MASKS
         lanes = ((lanes ^ (lanes >> 30)) & _LANE_MASKS) * 0xBF58476D1CE4E5B9 & _LANE_MASKS
         lanes = ((lanes ^ (lanes >> 27)) & _LANE_MASKS) * 0x94D049BB133111EB & _LANE_MASKS
-        lanes = ((lanes ^ (lanes >> 31)) >> 11) & _TOPS
+        lanes = (lanes ^ (lanes >> 31)) >> 11  # a lane's low 64 bits: its top 53 bits, then zeros
         self.buffer = buffer = list(_unpack(lanes.to_bytes(_LANES * _LANE_BITS // 8, "little")))
         return buffer
 
