@@ -66,23 +66,23 @@ _ONES = sum(1 << (_LANE_BITS * lane) for lane in range(_LANES))  # a 1 at the fo
 _LANE_MASKS = _MASK * _ONES  # the low 64 bits of every lane
 #: Lane ``l`` holds counter ``_LANES - l`` of a block: the highest lane comes out of the buffer first.
 _STEPS = sum(((_LANES - lane) * _GOLDEN) << (_LANE_BITS * lane) for lane in range(_LANES))
+_NEXT_BLOCK = (_LANES * _GOLDEN) * _ONES  # from one block's counters to the next's, in every lane
 _unpack = struct.Struct("<" + "Q8x" * _LANES).unpack  # each lane's low 64 bits, lowest lane first
 
 
 class Draws:
     """One stream of uniform, Bernoulli and log-normal draws."""
 
-    __slots__ = ("buffer", "state")
+    __slots__ = ("buffer", "counters")
 
     def __init__(self, seed: int) -> None:
-        self.state = seed & _MASK  # the counter of the last draw mixed
+        self.counters = ((seed & _MASK) * _ONES + _STEPS) & _LANE_MASKS  # the next block's, in lanes
         self.buffer: list[int] = []  # the 53 bits of the uniforms mixed but not drawn yet, the next last
 
     def _refill(self) -> list[int]:
         """The next eight uniforms' bits, mixed at once (see the module's docstring)."""
-        state = self.state
-        self.state = (state + _LANES * _GOLDEN) & _MASK
-        lanes = (state * _ONES + _STEPS) & _LANE_MASKS
+        lanes = self.counters
+        self.counters = (lanes + _NEXT_BLOCK) & _LANE_MASKS
         lanes = ((lanes ^ (lanes >> 30)) & _LANE_MASKS) * 0xBF58476D1CE4E5B9 & _LANE_MASKS
         lanes = ((lanes ^ (lanes >> 27)) & _LANE_MASKS) * 0x94D049BB133111EB & _LANE_MASKS
         lanes = (lanes ^ (lanes >> 31)) >> 11  # a lane's low 64 bits: its top 53 bits, then zeros
