@@ -412,7 +412,9 @@ def test_one_method_says_whether_a_role_may_take_a_route_now(monkeypatch: pytest
     assert machine_reaches(graph, order, "accept", accept, now) is State.IN_PROGRESS
     monkeypatch.setattr(Route, "takes", lambda *_: False)
     assert machine_reaches(graph, order, "accept", accept, now) is False
+    rebuilt = Graph(graph.policy, graph.machine, graph.table)  # its direct lookup asks takes too
+    assert rebuilt.direct == {}
     with pytest.raises(NotAllowed):
-        graph.route(order, accept, now)
+        rebuilt.route(order, accept, now)
     assert graph.allowed(order, now) == {role.value: () for role in Role}
     assert graph.timer_route(order, Deadline.ACCEPTANCE, order.expires_at) is None

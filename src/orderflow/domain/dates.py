@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
 from .errors import InvalidTime
@@ -74,10 +74,18 @@ def add_months(instant: datetime, months: int) -> datetime:
     Paid 31 January 10:00 UTC, plus 5 months: 30 June 10:00 UTC.
     """
     utc = instant if instant.tzinfo is timezone.utc else instant.astimezone(timezone.utc)
-    month_index = utc.month - 1 + months
-    year, month = utc.year + month_index // 12, month_index % 12 + 1
-    day = utc.day
+    # Whole days, since the clock time stays: an instant plus a timedelta costs a sixth of
+    # building the datetime, and orders placed on one day share the shift.
+    return utc + _month_shift(utc.toordinal(), months)
+
+
+@lru_cache(maxsize=4096)
+def _month_shift(ordinal: int, months: int) -> timedelta:
+    """The whole days from the date of ``ordinal`` to the same day ``months`` later, clamped."""
+    start = date.fromordinal(ordinal)
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    day = start.day
     if day > 28:
         day = min(day, _days_in_month(year, month))
-    # The constructor with positional arguments costs a third of ``replace`` with keywords.
-    return datetime(year, month, day, utc.hour, utc.minute, utc.second, utc.microsecond, timezone.utc)
+    return timedelta(days=date(year, month, day).toordinal() - ordinal)

@@ -9,19 +9,22 @@ applies the events. It never changes its input: a rejected command raises and ch
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 
 import attrs
 
 from .commands import Command
-from .decision import Decision, commit
+from .dates import LATEST
+from .decision import Decision, commit, new_decision
 from .errors import InvalidArgument, Rejection
 from .events import Event, OrderPlaced
-from .graph import Graph
+from .graph import Graph, Route
 from .guard import entry_point
 from .handlers import HANDLERS, closures
 from .order import Order
 from .timers import check_time, fire, nothing_due_by
+
+UTC = timezone.utc
 
 
 @entry_point
@@ -35,13 +38,46 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
         raise InvalidArgument(f"not a command: {command!r}")
     if not isinstance(order, Order):
         raise InvalidArgument(f"not an order: {order!r}"[:200])
-    now = check_time(order, now)
+    if not (type(now) is datetime and now.tzinfo is UTC and order.updated_at <= now < LATEST):
+        now = check_time(order, now)  # another zone made UTC, or InvalidTime
+    timer, terms = order.timer_due, order.terms
+    if (
+        (timer is None or now < timer)
+        and now < order.expires_at
+        and not order.offers
+        and not terms.policy.reminders
+    ):
+        # The common case, written out: nothing due (these conditions imply ``nothing_due_by``),
+        # one event, no closures. It is the general case below with ``advanced`` None, each call
+        # it skips a no-op there.
+        graph: Graph = terms.graph
+        route = graph.direct.get((order.state, command.action, command.actor)) or graph.route(
+            order, command, now
+        )
+        events = HANDLERS[type(command)](order, command, now, route)
+        if len(events) == 1 and not route.closes:
+            (event,) = events
+            return new_decision(event.apply(order), (event,), order)
+        return _decided(order, command, now, None, route, events)
     advanced = None if nothing_due_by(order, now) else fire(Decision(order), now)
+    return _decided(order, command, now, advanced, None, None)
+
+
+def _decided(
+    order: Order,
+    command: Command,
+    now: datetime,
+    advanced: Decision | None,
+    route: Route | None,
+    events: list[Event] | None,
+) -> Decision:
+    """``decide`` after ``advanced`` (None: nothing fired), given the route and events if found."""
     current = order if advanced is None else advanced.order
     try:
-        graph: Graph = current.terms.graph
-        route = graph.route(current, command, now)
-        events = HANDLERS[type(command)](current, command, now, route)
+        if route is None or events is None:
+            graph: Graph = current.terms.graph
+            route = graph.route(current, command, now)
+            events = HANDLERS[type(command)](current, command, now, route)
     except Rejection as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
         raise

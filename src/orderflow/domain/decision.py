@@ -4,8 +4,10 @@ Effects are derived when first read. Deriving the effects of an order's end (mon
 seller's statistics, chat and review windows) costs about as much as deciding the command that
 ended it, and many callers only keep the order. So ``commit`` records each event with the orders
 before and after it, and ``Decision.effects`` derives the effects from them on first read, then
-keeps them. The orders are immutable, so the effects are the same whenever they are read;
-equality, hashing and ``repr`` read them too, so a decision compares as if they were eager.
+keeps them. A decision of one event (most of them) records only the order before it: the event
+and the order after it are the decision's own. The orders are immutable, so the effects are the
+same whenever they are read; equality, hashing and ``repr`` read them too, so a decision compares
+as if they were eager.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from .drafts import fast_init
+from .drafts import builder, fast_init
 from .effects import Effect, effects_of
 from .events import Event
 from .order import Order
@@ -37,18 +39,13 @@ class _Later(tuple[_Step, ...]):
         return found
 
 
-def _derived(effects: tuple[Effect, ...] | _Later) -> tuple[Effect, ...]:
-    return effects.derive() if isinstance(effects, _Later) else effects
-
-
-def _steps(effects: tuple[Effect, ...] | _Later) -> tuple[_Step, ...]:
-    if isinstance(effects, _Later):
-        return effects
-    return ((effects, None, None),) if effects else ()
+#: What a decision holds in place of its effects until they are read: the effects themselves, the
+#: steps that derive them, or (one event) the order before it.
+_Pending = tuple[Effect, ...] | _Later | Order
 
 
 @fast_init
-@attrs.frozen(weakref_slot=False, repr=False)
+@attrs.frozen(weakref_slot=False, repr=False, eq=False)
 class Decision:
     """The order after a decision, the events that led there and the effects the host must do.
 
@@ -57,19 +54,41 @@ class Decision:
 
     order: Order
     events: tuple[Event, ...] = ()
-    #: The effects, or what derives them (``_Later``): read ``effects``.
-    _effects: tuple[Effect, ...] | _Later = attrs.field(default=(), alias="effects", eq=_derived)
+    #: The effects, or what derives them (see ``_Pending``): read ``effects``.
+    _effects: _Pending = attrs.field(default=(), alias="effects")
     fired: tuple[str, ...] = ()
 
     @property
     def effects(self) -> tuple[Effect, ...]:
         """The effects the host must carry out, in the order of the events that caused them."""
         effects = self._effects
-        if not isinstance(effects, _Later):
-            return effects
-        derived = effects.derive()
+        if type(effects) is Order:  # the order before the decision's one event
+            derived = effects_of(self.events[0], effects, self.order)
+        elif type(effects) is _Later:
+            derived = effects.derive()
+        else:
+            return effects  # type: ignore[return-value]
         _keep_effects(self, derived)
         return derived
+
+    def _steps(self) -> tuple[_Step, ...]:
+        effects = self._effects
+        if type(effects) is Order:
+            return ((self.events[0], effects, self.order),)
+        if type(effects) is _Later:
+            return effects
+        return ((effects, None, None),) if effects else ()
+
+    def _compared(self) -> tuple[object, ...]:
+        return (self.order, self.events, self.effects, self.fired)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Decision:
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
 
     def __repr__(self) -> str:
         return (
@@ -80,12 +99,17 @@ class Decision:
     def then(self, later: Decision) -> Decision:
         """This decision followed by ``later`` (which must start from this one's order)."""
         first, second = self._effects, later._effects
-        if isinstance(first, _Later) or isinstance(second, _Later):
-            effects: tuple[Effect, ...] | _Later = _Later(_steps(first) + _steps(second))
+        if type(first) in _LAZY or type(second) in _LAZY:
+            effects: _Pending = _Later(self._steps() + later._steps())
         else:
-            effects = first + second
-        return Decision(later.order, self.events + later.events, effects, self.fired + later.fired)
+            effects = first + second  # type: ignore[operator,assignment]
+        return new_decision(later.order, self.events + later.events, effects, self.fired + later.fired)
 
+
+_LAZY = (Order, _Later)
+
+#: ``Decision(...)`` without the class call (``drafts.builder``), for the core's hot paths.
+new_decision = builder(Decision)
 
 #: Stores the derived effects in the slot (the value stays immutable: this only caches).
 _keep_effects = vars(Decision)["_effects"].__set__
@@ -93,13 +117,12 @@ _keep_effects = vars(Decision)["_effects"].__set__
 
 def commit(order: Order, events: list[Event], fired: tuple[str, ...] = ()) -> Decision:
     """Apply ``events`` to ``order`` in turn; their effects are derived when first read."""
-    if len(events) == 1:  # the common case, without the loop
+    if len(events) == 1:  # the common case, without the loop: the order before derives the effects
         (event,) = events
-        after = event.apply(order)
-        return Decision(after, (event,), _Later(((event, order, after),)), fired)
+        return new_decision(event.apply(order), (event,), order, fired)
     steps = []
     for event in events:
         after = event.apply(order)
         steps.append((event, order, after))
         order = after
-    return Decision(order, tuple(events), _Later(tuple(steps)) if steps else (), fired)
+    return new_decision(order, tuple(events), _Later(tuple(steps)) if steps else (), fired)

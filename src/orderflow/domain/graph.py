@@ -133,15 +133,18 @@ class Route:
                 return False
         return True
 
-    def takes(self, actor: Role | None, order: Order, command: Command | None, now: datetime) -> bool:
+    def takes(
+        self, actor: Role | None, order: Order | None, command: Command | None, now: datetime | None
+    ) -> bool:
         """Whether ``actor`` (None: a deadline firing) may take this route now: one of its
         actors, its situations holding, the deadline it waits for passed. The one test of "may
-        this role take this route now": the Machine's condition, ``Graph.route``,
-        ``Graph.timer_route`` and ``Graph.allowed`` all ask it."""
+        this role take this route now": the Machine's condition, ``Graph.route`` (and its
+        ``direct`` lookup, built by asking it), ``Graph.timer_route`` and ``Graph.allowed`` all ask
+        it. A route without situations or deadline reads neither ``order`` nor ``now``."""
         return (
             (actor in self.actors if self.actors else actor is None)
-            and (not self.when or self.holds(order, command, now))
-            and (self.after is None or self.ready(order, now))
+            and (not self.when or self.holds(order, command, now))  # type: ignore[arg-type]
+            and (self.after is None or self.ready(order, now))  # type: ignore[arg-type]
         )
 
     def __call__(self, event: EventData) -> bool:
@@ -246,6 +249,10 @@ class Graph:
     table: dict[tuple[State, str], tuple[Route, ...]] = attrs.field(eq=False, repr=False)
     #: The command routes leaving each state, for listing what is allowed (derived from ``table``).
     commands_from: dict[State, tuple[Route, ...]] = attrs.field(init=False, eq=False, repr=False)
+    #: ``(state, action, actor) -> route`` where the first of the table's routes open to the actor
+    #: needs no situation and waits for no deadline: that route always takes the command, so
+    #: ``route`` returns it after one lookup (derived from ``table``).
+    direct: dict[tuple[State, str, Role], Route] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         leaving = {
@@ -255,12 +262,26 @@ class Graph:
             for state in State
         }
         object.__setattr__(self, "commands_from", leaving)
+        direct = {}
+        for (state, trigger), routes in self.table.items():
+            for actor in Role:
+                for route in routes:
+                    if route.when or route.after is not None:
+                        if actor in route.actors:
+                            break  # a route judged on each command comes first for this actor
+                    elif route.takes(actor, None, None, None):  # reads neither order nor time
+                        direct[state, trigger, actor] = route
+                        break
+        object.__setattr__(self, "direct", direct)
 
     def route(self, order: Order, command: Command, now: datetime) -> Route:
         """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
-        routes = self.table.get((order.state, command.action), ())
         actor = command.actor
-        for route in routes:  # the common case: a route that takes the command
+        route = self.direct.get((order.state, command.action, actor))
+        if route is not None:
+            return route
+        routes = self.table.get((order.state, command.action), ())
+        for route in routes:  # a route that takes the command once its situations are judged
             if route.takes(actor, order, command, now):
                 return route
         possible = [r for r in routes if r.holds(order, command, now)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import commands as c
 from . import events as ev
@@ -21,6 +21,11 @@ from .graph import Route
 from .money import Money, checked_amount, quantize
 from .order import Extra, Offer, Order, Proposal
 from .states import Deadline, Role, State
+
+if TYPE_CHECKING:
+    from . import events as made  # the classes: their calls are type-checked
+else:
+    from .events import made
 
 _C = TypeVar("_C", bound=c.Command)
 #: What a route does for one kind of command: the events it produces, or a rejection.
@@ -41,7 +46,7 @@ def handles(*kinds: type[_C]) -> Callable[[Handler[_C]], Handler[_C]]:
 
 
 def _amount(order: Order, money: Money, what: str, below: Decimal | None = None) -> Decimal:
-    amount = checked_amount(money, order.terms.currency, cap=order.terms.policy.max_amount, what=what)
+    amount = checked_amount(money, order.terms.currency, order.terms.policy.max_amount, what)
     if below is not None and amount >= below:
         raise InvalidAmount(
             f"{what} {amount} must be less than the seller's share in escrow, "
@@ -53,7 +58,7 @@ def _amount(order: Order, money: Money, what: str, below: Decimal | None = None)
 def completed(order: Order, now: datetime, cause: str, refund: Decimal = Decimal(0)) -> ev.Event:
     """Completion: the seller's share (less any split refund) to the wallet (R-MONEY-3, -7)."""
     share = order.seller_share
-    return ev.OrderCompleted(
+    return made.OrderCompleted(
         at=now,
         cause=cause,
         refund=quantize(refund, order.terms.currency),
@@ -65,7 +70,7 @@ def completed(order: Order, now: datetime, cause: str, refund: Decimal = Decimal
 
 def canceled(order: Order, now: datetime, cause: str, by: Role | None) -> ev.Event:
     """Cancellation: everything in escrow back to the buyer, fee included (R-MONEY-4)."""
-    return ev.OrderCanceled(
+    return made.OrderCanceled(
         at=now, cause=cause, by=by, refund=order.ledger.escrow, late=order.is_overdue(now)
     )
 
@@ -74,7 +79,7 @@ def expired(order: Order, now: datetime) -> ev.Event:
     """Expiry: escrow to the platform, a voucher for the buyer (R-EXP-1, R-EXP-2)."""
     ledger, terms = order.ledger, order.terms
     voucher = max(ledger.paid - ledger.refunded - terms.tax - terms.bank_fee, Decimal(0))
-    return ev.OrderExpired(
+    return made.OrderExpired(
         at=now,
         platform_revenue=ledger.escrow,
         voucher=quantize(voucher, order.terms.currency),
@@ -84,7 +89,7 @@ def expired(order: Order, now: datetime) -> ev.Event:
 
 @handles(c.Accept)
 def _accept(order: Order, cmd: c.Accept, now: datetime, route: Route) -> list[ev.Event]:
-    return [ev.OrderAccepted(at=now, delivery_due=after_days(now, order.delivery_days))]
+    return [made.OrderAccepted(at=now, delivery_due=after_days(now, order.delivery_days))]
 
 
 @handles(c.Cancel, c.AcceptCancellation)
@@ -95,7 +100,7 @@ def _cancel(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[e
 @handles(c.Deliver)
 def _deliver(order: Order, cmd: c.Deliver, now: datetime, route: Route) -> list[ev.Event]:
     return [
-        ev.OrderDelivered(
+        made.OrderDelivered(
             at=now, late=order.is_late(now), review_due=now + order.terms.policy.review_decision_window
         )
     ]
@@ -105,16 +110,16 @@ def _deliver(order: Order, cmd: c.Deliver, now: datetime, route: Route) -> list[
 def _request_cancellation(
     order: Order, cmd: c.RequestCancellation, now: datetime, route: Route
 ) -> list[ev.Event]:
-    return [ev.CancellationRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
+    return [made.CancellationRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
 
 
 @handles(c.RefuseCancellation)
 def _refuse_cancellation(
     order: Order, cmd: c.RefuseCancellation, now: datetime, route: Route
 ) -> list[ev.Event]:
-    refused: list[ev.Event] = [ev.CancellationRefused(at=now, reason=cmd.reason)]
+    refused: list[ev.Event] = [made.CancellationRefused(at=now, reason=cmd.reason)]
     if route.dest is State.DISPUTED:  # R-CANC-5: the last refusal opens a dispute by itself
-        refused.append(ev.DisputeOpened(at=now, by=None))
+        refused.append(made.DisputeOpened(at=now, by=None))
     return refused
 
 
@@ -125,20 +130,20 @@ def _close(order: Order, cmd: c.Close, now: datetime, route: Route) -> list[ev.E
 
 @handles(c.RequestRevision)
 def _request_revision(order: Order, cmd: c.RequestRevision, now: datetime, route: Route) -> list[ev.Event]:
-    return [ev.RevisionRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
+    return [made.RevisionRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
 
 
 @handles(c.AcceptRevision)
 def _accept_revision(order: Order, cmd: c.AcceptRevision, now: datetime, route: Route) -> list[ev.Event]:
     requested = order.revision_requested_at
     assert requested is not None  # revision_requested is only entered by RevisionRequested
-    return [ev.RevisionAccepted(at=now, delivery_due=after_days(requested, order.delivery_days))]
+    return [made.RevisionAccepted(at=now, delivery_due=after_days(requested, order.delivery_days))]
 
 
 @handles(c.RefuseRevision)
 def _refuse_revision(order: Order, cmd: c.RefuseRevision, now: datetime, route: Route) -> list[ev.Event]:
     return [
-        ev.RevisionRefused(
+        made.RevisionRefused(
             at=now, reason=cmd.reason, decision_due=now + order.terms.policy.buyer_decision_window
         )
     ]
@@ -146,7 +151,7 @@ def _refuse_revision(order: Order, cmd: c.RefuseRevision, now: datetime, route: 
 
 @handles(c.OpenDispute)
 def _open_dispute(order: Order, cmd: c.OpenDispute, now: datetime, route: Route) -> list[ev.Event]:
-    return [ev.DisputeOpened(at=now, by=cmd.actor)]
+    return [made.DisputeOpened(at=now, by=cmd.actor)]
 
 
 @handles(c.ResolveDispute)
@@ -158,7 +163,7 @@ def _resolve_dispute(order: Order, cmd: c.ResolveDispute, now: datetime, route: 
             raise DeadlinePassed(
                 f"the order's expiry ({order.expires_at.isoformat()}) has passed: it can no longer restart"
             )
-        return [ev.OrderRestarted(at=now, delivery_due=after_days(now, order.delivery_days))]
+        return [made.OrderRestarted(at=now, delivery_due=after_days(now, order.delivery_days))]
     refund = Decimal(0)
     if cmd.outcome is c.Outcome.SPLIT:
         assert cmd.buyer_amount is not None  # the command's validator requires it
@@ -168,14 +173,14 @@ def _resolve_dispute(order: Order, cmd: c.ResolveDispute, now: datetime, route: 
 
 @handles(c.Hold)
 def _hold(order: Order, cmd: c.Hold, now: datetime, route: Route) -> list[ev.Event]:
-    return [ev.OrderHeld(at=now)]
+    return [made.OrderHeld(at=now)]
 
 
 @handles(c.ReleaseHold)
 def _release_hold(order: Order, cmd: c.ReleaseHold, now: datetime, route: Route) -> list[ev.Event]:
     assert order.hold is not None
     assert route.dest is not None
-    return [ev.HoldReleased(at=now, resumed=route.dest, shift=now - order.hold.since)]
+    return [made.HoldReleased(at=now, resumed=route.dest, shift=now - order.hold.since)]
 
 
 def _extra_due(order: Order, now: datetime, days: int) -> datetime:
@@ -189,7 +194,7 @@ def _extra_due(order: Order, now: datetime, days: int) -> datetime:
 def _buy_option(order: Order, cmd: c.BuyOption, now: datetime, route: Route) -> list[ev.Event]:
     price = _amount(order, cmd.price, "price")
     return [
-        ev.OptionBought(
+        made.OptionBought(
             at=now,
             option=Extra(cmd.name, price, cmd.delivery_days),
             delivery_due=_extra_due(order, now, cmd.delivery_days),
@@ -203,7 +208,7 @@ def _offer_custom(order: Order, cmd: c.OfferCustom, now: datetime, route: Route)
         raise InvalidArgument(f"offer id {cmd.offer_id!r} was already used in this order")
     price = _amount(order, cmd.price, "price")
     offer = Offer(cmd.offer_id, price, cmd.delivery_days, now + order.terms.policy.offer_lapse)
-    return [ev.CustomOfferMade(at=now, offer=offer)]
+    return [made.CustomOfferMade(at=now, offer=offer)]
 
 
 def _open_offer(order: Order, offer_id: str) -> Offer:
@@ -217,7 +222,7 @@ def _open_offer(order: Order, offer_id: str) -> Offer:
 def _accept_offer(order: Order, cmd: c.AcceptOffer, now: datetime, route: Route) -> list[ev.Event]:
     offer = _open_offer(order, cmd.offer_id)
     return [
-        ev.CustomOfferAccepted(
+        made.CustomOfferAccepted(
             at=now, offer_id=offer.offer_id, delivery_due=_extra_due(order, now, offer.delivery_days)
         )
     ]
@@ -225,18 +230,18 @@ def _accept_offer(order: Order, cmd: c.AcceptOffer, now: datetime, route: Route)
 
 @handles(c.RefuseOffer)
 def _refuse_offer(order: Order, cmd: c.RefuseOffer, now: datetime, route: Route) -> list[ev.Event]:
-    return [ev.CustomOfferRefused(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
+    return [made.CustomOfferRefused(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
 
 
 @handles(c.WithdrawOffer)
 def _withdraw_offer(order: Order, cmd: c.WithdrawOffer, now: datetime, route: Route) -> list[ev.Event]:
-    return [ev.CustomOfferWithdrawn(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
+    return [made.CustomOfferWithdrawn(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
 
 
 @handles(c.ProposePartialRefund)
 def _propose(order: Order, cmd: c.ProposePartialRefund, now: datetime, route: Route) -> list[ev.Event]:
     amount = _amount(order, cmd.amount, "amount", below=order.seller_share)  # R-PART-2
-    return [ev.PartialRefundProposed(at=now, proposal=Proposal(cmd.actor, amount, cmd.reason))]
+    return [made.PartialRefundProposed(at=now, proposal=Proposal(cmd.actor, amount, cmd.reason))]
 
 
 def _open_proposal(order: Order, cmd: c.Command, *, by_proposer: bool) -> Proposal:
@@ -258,13 +263,13 @@ def _open_proposal(order: Order, cmd: c.Command, *, by_proposer: bool) -> Propos
 @handles(c.AcceptPartialRefund)
 def _accept_refund(order: Order, cmd: c.AcceptPartialRefund, now: datetime, route: Route) -> list[ev.Event]:
     proposal = _open_proposal(order, cmd, by_proposer=False)
-    return [ev.PartialRefundAccepted(at=now, amount=proposal.amount)]
+    return [made.PartialRefundAccepted(at=now, amount=proposal.amount)]
 
 
 @handles(c.DeclinePartialRefund)
 def _decline_refund(order: Order, cmd: c.DeclinePartialRefund, now: datetime, route: Route) -> list[ev.Event]:
     _open_proposal(order, cmd, by_proposer=False)
-    return [ev.PartialRefundDeclined(at=now)]
+    return [made.PartialRefundDeclined(at=now)]
 
 
 @handles(c.WithdrawPartialRefund)
@@ -272,7 +277,7 @@ def _withdraw_refund(
     order: Order, cmd: c.WithdrawPartialRefund, now: datetime, route: Route
 ) -> list[ev.Event]:
     _open_proposal(order, cmd, by_proposer=True)
-    return [ev.PartialRefundWithdrawn(at=now)]
+    return [made.PartialRefundWithdrawn(at=now)]
 
 
 @handles(c.Review)
@@ -280,7 +285,7 @@ def _review(order: Order, cmd: c.Review, now: datetime, route: Route) -> list[ev
     until = order.review_until
     if until is None or now > until:  # R-END-1
         raise DeadlinePassed(f"the review window closed at {until}")
-    return [ev.ReviewLeft(at=now, rating=cmd.rating, text=cmd.text)]
+    return [made.ReviewLeft(at=now, rating=cmd.rating, text=cmd.text)]
 
 
 def closures(order: Order, now: datetime) -> list[ev.Event]:
@@ -288,9 +293,9 @@ def closures(order: Order, now: datetime) -> list[ev.Event]:
     (R-PART-3, on the routes that ``close``); holds do not close them."""
     if not (order.offers or order.proposal):
         return []
-    closed: list[ev.Event] = [ev.CustomOfferClosed(at=now, offer_id=o.offer_id) for o in order.offers]
+    closed: list[ev.Event] = [made.CustomOfferClosed(at=now, offer_id=o.offer_id) for o in order.offers]
     if order.proposal is not None:
-        closed.append(ev.PartialRefundClosed(at=now))
+        closed.append(made.PartialRefundClosed(at=now))
     return closed
 
 
@@ -298,7 +303,7 @@ def fired(order: Order, deadline: Deadline, offer_id: str | None, at: datetime) 
     """The events of a deadline that fires by itself (the route was found in the graph)."""
     if deadline is Deadline.OFFER:
         assert offer_id is not None
-        return [ev.CustomOfferLapsed(at=at, offer_id=offer_id)]
+        return [made.CustomOfferLapsed(at=at, offer_id=offer_id)]
     if deadline is Deadline.EXPIRY:
         return [expired(order, at)]
     if deadline in (Deadline.ACCEPTANCE, Deadline.SELLER_ANSWER):

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
-from functools import cache
+from functools import lru_cache
 
 import attrs
 
 from .currencies import MINOR_UNITS
-from .drafts import fast_init
+from .drafts import Inline, builder, fast_init
 from .errors import CurrencyMismatch, InvalidAmount, InvalidArgument
 
 #: The supported amounts (docs/model.md, supported ranges): below 10**15 in absolute value. Every
@@ -50,15 +50,48 @@ def minor_units(currency: str) -> int:
 
 
 def _to_decimal(value: object) -> Decimal:
-    if type(value) is Decimal and value.is_finite() and _MIN_AMOUNT < value < MAX_AMOUNT:
-        return value
+    if type(value) is Decimal:
+        if value.is_finite() and _MIN_AMOUNT < value < MAX_AMOUNT:
+            return value
+    elif type(value) is str:
+        amount = _parsed(value)
+        if amount is not None:
+            return amount
+    return _checked_decimal(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Decimal | None:
+    """``text`` as a supported amount, or None (then ``_checked_decimal`` says what is wrong).
+
+    Memoized: a host builds ``Money`` from the same few price strings again and again, and a
+    ``Decimal`` is immutable, so one parse serves them all (bounded: hostile input cannot grow it).
+    ``Decimal()`` parses exactly, in any context, and only text that ``_AMOUNT_TEXT`` matches
+    reaches it, so it never signals into the host's context.
+    """
+    if not _AMOUNT_TEXT.fullmatch(text):
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:  # an exponent beyond any context's
+        return None
+    return amount if amount.is_finite() and _MIN_AMOUNT < amount < MAX_AMOUNT else None
+
+
+def _checked_decimal(value: object) -> Decimal:
+    """``value`` as a supported amount, or the typed error that says why it is not one."""
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
         raise InvalidArgument(f"an amount must be a Decimal, an int or a decimal string, not {value!r}")
     if isinstance(value, str) and not _AMOUNT_TEXT.fullmatch(value):
         if _NOT_FINITE.fullmatch(value):
             raise InvalidAmount(f"{value!r} is not a finite amount")
         raise InvalidArgument(f"{value!r} is not a decimal amount written in ASCII digits, such as '40.00'")
-    amount = value if isinstance(value, Decimal) else Decimal(value)
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(value)
+    except InvalidOperation:  # Decimal("1e99999999999999999999"): an exponent beyond any context's
+        raise InvalidAmount(
+            "an amount's exponent is outside the supported range of amounts (under 10**15)"
+        ) from None
     if not amount.is_finite():
         raise InvalidAmount(f"{value!r} is not a finite amount")
     if not _MIN_AMOUNT < amount < MAX_AMOUNT:
@@ -70,6 +103,10 @@ def _currency_code(value: object) -> str:
     if not (isinstance(value, str) and value in MINOR_UNITS):
         raise InvalidArgument(f"a currency is a three-letter ISO 4217 code such as 'EUR', not {value!r}")
     return value
+
+
+#: A proof, read by ``drafts.fast_init``, that ``_currency_code`` returns its value as it is.
+_currency_code.inline = Inline("type({v}) is str and {v} in {codes}", codes=MINOR_UNITS)  # type: ignore[attr-defined]
 
 
 @fast_init
@@ -98,11 +135,11 @@ class Money:
 
 
 def checked_amount(
-    money: Money, currency: str, *, cap: Decimal, allow_zero: bool = False, what: str = "amount"
+    money: Money, currency: str, cap: Decimal, what: str = "amount", allow_zero: bool = False
 ) -> Decimal:
     """The amount of ``money`` if it is a valid amount of this order (R-MONEY-6), else raise."""
     amount = money.amount
-    if 0 < amount <= cap and money.currency == currency and amount.same_quantum(_quantum(currency)):
+    if _NOTHING < amount <= cap and money.currency == currency and amount.same_quantum(_QUANTA[currency]):
         return amount  # the common case, already quantized: the checks below would all pass
     if money.currency != currency:
         raise CurrencyMismatch(f"{what} is in {money.currency}, the order is in {currency}")
@@ -116,15 +153,20 @@ def checked_amount(
     return quantized
 
 
-@cache
+#: Each currency's minor unit as a ``Decimal`` (EUR: 0.01) and zero written with it (0.00), one
+#: shared object per currency; made at import, in the default context, exactly.
+_QUANTA = {code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()}
+_ZEROS = {code: quantum * 0 for code, quantum in _QUANTA.items()}
+_NOTHING = Decimal(0)  # compared with an amount: an int would be converted on every comparison
+
+
 def _quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_units(currency))
+    return _QUANTA[currency]
 
 
-@cache
 def zero(currency: str) -> Decimal:
     """Zero in the currency's minor unit (one shared object per currency)."""
-    return _quantum(currency) * 0
+    return _ZEROS[currency]
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
@@ -154,11 +196,11 @@ class Ledger:
     def opened(cls, currency: str, paid: Decimal) -> Ledger:
         """All of the payment held in escrow (R-MONEY-1)."""
         nothing = zero(currency)
-        return cls(currency, paid, paid, nothing, nothing, nothing)
+        return new_ledger(currency, paid, paid, nothing, nothing, nothing)
 
     def pay_in(self, amount: Decimal) -> Ledger:
         """An extra bought during the order: paid and held in escrow (R-PROG-2)."""
-        return Ledger(
+        return new_ledger(
             self.currency,
             self.paid + amount,
             self.escrow + amount,
@@ -178,7 +220,7 @@ class Ledger:
         out = refund + seller + platform
         if out > self.escrow:
             raise InvalidAmount(f"cannot move {out} out of an escrow of {self.escrow}")
-        return Ledger(
+        return new_ledger(
             self.currency,
             self.paid,
             self.escrow - out,
@@ -191,3 +233,7 @@ class Ledger:
     def balanced(self) -> bool:
         """Whether R-MONEY-5 holds to the cent."""
         return self.paid == self.escrow + self.refunded + self.seller_credited + self.platform_revenue
+
+
+#: ``Ledger(...)`` without the class call (``drafts.builder``), for the core's hot paths.
+new_ledger = builder(Ledger)

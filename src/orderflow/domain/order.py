@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from .drafts import copier, fast_init, finisher
+from .drafts import builder, copier, fast_init, finisher
 from .money import Ledger, Money
 from .policy import Policy
 from .states import TERMINAL, WORKING, Role, State
@@ -147,3 +147,9 @@ class Order:
 #: it an ``Order`` again (see drafts.py).
 draft = copier(Order)
 finish = finisher(Order)
+
+#: ``Order(...)``, ``Terms(...)`` and ``Extra(...)`` without the class call (``drafts.builder``),
+#: for the core's hot paths.
+new_order = builder(Order)
+new_terms = builder(Terms)
+new_extra = builder(Extra)

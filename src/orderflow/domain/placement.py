@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
 import attrs
 
-from . import events as ev
 from . import validators as v
-from .dates import add_months, require_aware
-from .decision import Decision
+from .dates import EARLIEST, LATEST, add_months, require_aware
+from .decision import Decision, new_decision
 from .drafts import fast_init
 from .effects import effects_of
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
 from .guard import entry_point
 from .money import CONTEXT, Money, checked_amount, zero
-from .order import Extra, Terms
+from .order import Extra, new_extra, new_terms
 from .policy import COMEUP, Policy
+
+if TYPE_CHECKING:
+    from . import events as made  # the classes: their calls are type-checked
+else:
+    from .events import made
 
 _NO_TIME = timedelta(0)
 
@@ -57,45 +61,49 @@ class Placement:
 @entry_point
 def place_order(placement: Placement) -> Decision:
     """The new order, pending with all of its payment in escrow (R-MONEY-1, R-PEND-3, R-EXP-1)."""
+    if not isinstance(placement, Placement):
+        raise InvalidArgument(f"not a placement: {placement!r}"[:200])
     p, policy = placement, placement.policy
-    paid_at = require_aware(p.paid_at, "paid_at")
+    paid_at = p.paid_at
+    if paid_at.tzinfo is not timezone.utc or not EARLIEST <= paid_at < LATEST:
+        paid_at = require_aware(paid_at, "paid_at")  # converted to UTC, or InvalidTime
     currency, cap = p.price.currency, policy.max_amount
-
-    def amount(money: Money | None, what: str) -> Decimal:
-        return (
-            zero(currency)
-            if money is None
-            else checked_amount(money, currency, cap=cap, allow_zero=True, what=what)
+    nothing = zero(currency)
+    price = checked_amount(p.price, currency, cap, "price")
+    paid = tippable = price
+    options: tuple[Extra, ...] = ()
+    for option in p.options:  # a loop, not a generator: most orders have none or one
+        extra = new_extra(
+            option.name,
+            checked_amount(option.price, currency, cap, "an option's price"),
+            option.delivery_days,
         )
-
-    price = checked_amount(p.price, currency, cap=cap, what="price")
-    options = tuple(
-        Extra(o.name, checked_amount(o.price, currency, cap=cap, what="an option's price"), o.delivery_days)
-        for o in p.options
-    )
-    tip = amount(p.tip, "tip")
-    tippable = price
-    for option in options:
-        tippable += option.price
+        options += (extra,)
+        tippable += extra.price
+    tip = nothing if p.tip is None else checked_amount(p.tip, currency, cap, "tip", True)
     # R-MONEY-2, compared exactly: the product has up to 32 digits, beyond the host's 28.
-    if tip > CONTEXT.multiply(tippable, policy.tip_cap_rate):
+    if tip and tip > CONTEXT.multiply(tippable, policy.tip_cap_rate):
         raise InvalidAmount(f"tip {tip} is over {policy.tip_cap_rate:%} of {tippable}")
     window = policy.acceptance_window if p.acceptance_window is None else p.acceptance_window
     if window <= _NO_TIME:
         raise InvalidArgument("acceptance_window must be positive")
-    terms = Terms(
-        order_id=p.order_id,
-        buyer=p.buyer,
-        seller=p.seller,
-        currency=currency,
-        platform_fee=amount(p.platform_fee, "platform_fee"),
-        tax=amount(p.tax, "tax"),
-        bank_fee=amount(p.bank_fee, "bank_fee"),
-        paid_at=paid_at,
-        policy=policy,
-        graph=graph_for(policy),
+    fee = (
+        nothing
+        if p.platform_fee is None
+        else checked_amount(p.platform_fee, currency, cap, "platform_fee", True)
     )
-    placed = ev.OrderPlaced(
+    tax = nothing if p.tax is None else checked_amount(p.tax, currency, cap, "tax", True)
+    bank_fee = nothing if p.bank_fee is None else checked_amount(p.bank_fee, currency, cap, "bank_fee", True)
+    paid = tippable + tip + fee
+    if paid > cap:
+        raise InvalidAmount(f"the order's total {paid} is over the cap of {cap}")
+    if (tax or bank_fee) and tax + bank_fee > paid:
+        raise InvalidAmount("tax and bank_fee are parts of the payment: they cannot exceed it")
+    # order_id, buyer, seller, currency, platform_fee, tax, bank_fee, paid_at, policy, graph
+    terms = new_terms(
+        p.order_id, p.buyer, p.seller, currency, fee, tax, bank_fee, paid_at, policy, graph_for(policy)
+    )
+    placed = made.OrderPlaced(
         at=paid_at,
         terms=terms,
         price=price,
@@ -106,9 +114,4 @@ def place_order(placement: Placement) -> Decision:
         expires_at=add_months(paid_at, policy.expiry_months),
     )
     order = placed.create()
-    paid = order.ledger.paid
-    if paid > policy.max_amount:
-        raise InvalidAmount(f"the order's total {paid} is over the cap of {policy.max_amount}")
-    if terms.tax + terms.bank_fee > paid:
-        raise InvalidAmount("tax and bank_fee are parts of the payment: they cannot exceed it")
-    return Decision(order, (placed,), effects_of(placed, None, order))
+    return new_decision(order, (placed,), effects_of(placed, None, order))

@@ -7,10 +7,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 import attrs
 
-from . import events as ev
 from .dates import LATEST, require_aware
 from .deadlines import REMINDED, Due, ReminderDue, reminders, running
 from .decision import Decision, commit
@@ -20,6 +20,11 @@ from .guard import entry_point
 from .handlers import closures, fired
 from .order import Order
 from .states import ACTIVE
+
+if TYPE_CHECKING:
+    from . import events as made  # the classes: their calls are type-checked
+else:
+    from .events import made
 
 
 @attrs.frozen
@@ -93,7 +98,7 @@ def fire(decision: Decision, now: datetime) -> Decision:
             step = commit(
                 current,
                 [
-                    ev.ReminderSent(
+                    made.ReminderSent(
                         at=due.at, deadline=deadline.name, due=deadline.at, party=REMINDED[deadline.deadline]
                     )
                 ],
