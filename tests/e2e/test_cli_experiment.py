@@ -105,6 +105,27 @@ BAD = [
 ]
 
 
+def test_cells_run_on_the_machines_cores_by_default_and_give_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --workers, as ``orderflow simulate``: one worker per core (issue 12)."""
+    from orderflow.simulation import executors
+
+    made: list[int] = []
+
+    class Pool(executors.SerialExecutor):  # a pool's choice, recorded; its cells run here
+        def __init__(self, workers: int) -> None:
+            made.append(workers)
+
+    monkeypatch.setattr(executors, "machine_cores", lambda: 3)
+    monkeypatch.setattr(executors, "ProcessExecutor", Pool)
+    assert main([*WINDOW, "--json"]) == 0
+    assert made == [3]
+    default = capsys.readouterr().out
+    assert main([*WINDOW, "--json", "--workers", "1"]) == 0
+    assert capsys.readouterr().out == default
+
+
 @pytest.mark.parametrize(("options", "message"), BAD)
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], message: str

@@ -92,7 +92,8 @@ def test_a_behaviour_file_and_an_arrivals_file(tmp_path: Path, capsys: pytest.Ca
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        (["--orders", "0"], "--orders must be at least 1"),
+        (["--orders", "0"], "--orders must be from 1 to 100000000, not 0"),
+        (["--orders", "100000001"], "--orders must be from 1 to 100000000, not 100000001"),
         (["--horizon", "-1"], "--horizon must be a positive number of days"),
         (["--set", "seller.accept_probability=2"], "seller.accept_probability: must be a probability"),
         (["--set", "nonsense"], "expected KEY=VALUE"),
@@ -107,6 +108,14 @@ def test_bad_options_exit_2_with_one_message(
     assert err.startswith("orderflow simulate: error: ")
     assert message in err
     assert "Traceback" not in err
+
+
+def test_too_many_orders_in_a_setting_exit_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--set", "market.orders=100000001"]) == 2  # no run starts
+    assert capsys.readouterr().err == (
+        "orderflow simulate: error: market.orders: must be a whole number from 1 to 100000000, "
+        "not 100000001\n"
+    )
 
 
 @pytest.mark.parametrize("options", [["--policy", "nope"], ["--compare-policy", "nope"], ["--orders", "x"]])

@@ -93,6 +93,7 @@ def test_overrides_apply_after_the_file_by_dotted_key() -> None:
         ({"mediator": {"release_weight": 0, "refund_weight": 0, "split_weight": 0, "restart_weight": 0}},
          "mediator.release_weight"),
         ({"market": {"orders": 0}}, "market.orders"),
+        ({"market": {"orders": 100_000_001}}, "market.orders"),
         ({"market": {"currency": "euro"}}, "market.currency"),
         ({"market": {"delivery_days": [0]}}, "market.delivery_days"),
         ({"market": {"start": "yesterday"}}, "market.start"),

@@ -14,7 +14,7 @@ import pytest
 
 from orderflow import COMEUP, FIVERR_LIKE, State
 from orderflow.simulation import Market, Setup, config, report, simulate
-from orderflow.simulation.draws import Draws, stream_seed
+from orderflow.simulation.draws import Draws, Streams, stream_seed
 from orderflow.simulation.engine import Engine
 from orderflow.simulation.population import poisson_arrivals
 
@@ -121,6 +121,9 @@ def test_draws_are_a_pure_function_of_the_seed_and_uniform_enough() -> None:
     assert all(0 <= v < 1 for v in values)
     assert sum(values) / len(values) == pytest.approx(0.5, abs=0.02)
     assert stream_seed(1, 2) != stream_seed(1, 3) != stream_seed(2, 2)
+    streams = Streams(1)
+    plain = [Draws(stream_seed(1, index)).uniform() for index in range(50)]
+    assert [streams.draws(index).uniform() for index in range(50)] == plain
     medians = sorted(Draws(9).lognormal(10.0, 1.0) for _ in range(2001))
     assert medians[1000] == pytest.approx(10.0, rel=0.15)
 

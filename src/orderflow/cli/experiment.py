@@ -56,7 +56,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--set", action="append", default=[], metavar="KEY=VALUE", help="change one setting in every arm"
     )
     command.add_argument("--seeds", type=int, metavar="N", help="run every arm under seeds 1..N (default 10)")
-    command.add_argument("--workers", type=int, metavar="N", help="processes to run cells in (default 1)")
+    command.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processes to run cells in (default: this machine's cores; the results are the same for any N)",
+    )
     command.add_argument(
         "--dask", metavar="ADDRESS", help='run cells on a Dask cluster ("local" to start one)'
     )
@@ -125,7 +130,7 @@ def _command(arguments: argparse.Namespace) -> int:
         raise UsageError(f"{error}: pip install 'orderflow[experiments]'") from None
     from ..simulation.executors import make_executor
 
-    executor = make_executor(arguments.workers or (None if arguments.dask else 1), arguments.dask)
+    executor = make_executor(arguments.workers, arguments.dask)  # default: the machine's cores
     if arguments.sensitivity:  # points of a design, not arms to compare: an output of its own
         printed, sensitivity_page = advanced.sensitivity(arguments, experiment, executor)
         if sensitivity_page is not None:

@@ -26,6 +26,7 @@ from ..domain.policy import PRESETS
 from ..simulation import config
 from ..simulation.engine import Setup
 from ..simulation.executors import MAX_WORKERS, make_executor
+from ..simulation.population import MAX_ORDERS
 from ..simulation.report import Report, report, text, title
 from ..simulation.shards import simulate_all
 from .status import UsageError
@@ -61,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    command.add_argument("--orders", type=int, metavar="N", help="orders to place (default 10000)")
+    command.add_argument(
+        "--orders", type=int, metavar="N", help=f"orders to place (default 10000, at most {MAX_ORDERS:,})"
+    )
     command.add_argument("--seed", type=int, default=1, metavar="S", help="random seed (default 1)")
     command.add_argument(
         "--horizon",
@@ -127,8 +130,8 @@ def _setting(text: str) -> tuple[str, object]:
 
 
 def _setups(arguments: argparse.Namespace) -> list[Setup]:
-    if arguments.orders is not None and arguments.orders < 1:
-        raise UsageError("--orders must be at least 1")
+    if arguments.orders is not None and not 1 <= arguments.orders <= MAX_ORDERS:
+        raise UsageError(f"--orders must be from 1 to {MAX_ORDERS}, not {arguments.orders}")
     if arguments.horizon is not None and not 0 < arguments.horizon <= _MAX_HORIZON_DAYS:
         raise UsageError(
             f"--horizon must be a positive number of days, at most {_MAX_HORIZON_DAYS}, "

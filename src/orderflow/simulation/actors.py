@@ -87,7 +87,8 @@ class Actors:
 
     def __init__(self, behaviour: Behaviour) -> None:
         self.mediator = behaviour.mediator
-        self._planners: dict[State, Callable[[Live, datetime], Plan | None]] = {
+        #: Who may act in each state, and how they plan (``plan`` reads it; the engine too, per event).
+        self.planners: dict[State, Callable[[Live, datetime], Plan | None]] = {
             State.PENDING: self._pending,
             State.IN_PROGRESS: self._in_progress,
             State.CANCELLATION_REQUESTED: self._cancellation_requested,
@@ -99,7 +100,7 @@ class Actors:
 
     def plan(self, live: Live, now: datetime) -> Plan | None:
         """The next action any party takes on this order, or None (they wait for a deadline)."""
-        planner = self._planners.get(live.order.state)
+        planner = self.planners.get(live.order.state)
         return None if planner is None else planner(live, now)
 
     @staticmethod

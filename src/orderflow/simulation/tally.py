@@ -176,9 +176,10 @@ class Tally:
         return self.moved[PlatformRevenue]
 
     def placed_order(self, decision: Decision) -> None:
+        order = decision.order
         self.placed += 1
-        self.alive_change.add((decision.order.terms.paid_at - self.start) // _HOUR, 1)
-        self.paid_at_placement += decision.order.ledger.paid
+        self.alive_change.add((order.terms.paid_at - self.start) // _HOUR, 1)
+        self.paid_at_placement += order.ledger.paid
 
     def decision(self, decision: Decision) -> None:
         """Count one decision's events, deadlines fired and money moved."""
@@ -199,10 +200,11 @@ class Tally:
                 moved[money] += effect.amount.amount  # type: ignore[attr-defined]  # the money kinds
 
     def ended_order(self, order: Order) -> None:
-        self.ended[order.state.value] += 1
-        self.revisions[min(order.revisions, 5)] += 1
-        self.alive_change.add((order.updated_at - self.start) // _HOUR, -1)
-        self.hours_to_close.add((order.updated_at - order.terms.paid_at) // MICROSECOND)
+        ended_at, revisions = order.updated_at, order.revisions
+        self.ended[order.state._value_] += 1  # ``_value_``: the name without enum's ``value`` property call
+        self.revisions[revisions if revisions < 5 else 5] += 1
+        self.alive_change.add((ended_at - self.start) // _HOUR, -1)
+        self.hours_to_close.add((ended_at - order.terms.paid_at) // MICROSECOND)
 
     def alive_at_the_end(self, orders: Iterable[Order]) -> None:
         """Count the orders still alive when the run stopped, and what escrow holds of them."""
