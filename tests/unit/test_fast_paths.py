@@ -4,6 +4,7 @@
 - ``builder(cls)`` builds what calling ``cls`` builds, and refuses what it refuses;
 - ``Graph.direct`` returns the route the full scan of the table returns;
 - a one-event ``Decision`` keeping only the order before compares equal to one with its effects;
+- only the events of ``effects.MOVING_MONEY`` have effects that move money;
 - a price string parsed once (``money._parsed``) gives what ``Decimal`` gives, and refuses what the
   slow path refuses, with a typed error, whatever the host's decimal context.
 """
@@ -16,20 +17,29 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderflow import COMMANDS, InvalidAmount, InvalidArgument, Money, Option, Placement, Role, State
+from orderflow import COMMANDS, InvalidAmount, InvalidArgument, Money, Option, Placement, Role, State, advance
 from orderflow.domain import validators as v
 from orderflow.domain.decide import decide
 from orderflow.domain.decision import Decision
 from orderflow.domain.drafts import PLAIN, builder, family
+from orderflow.domain.effects import (
+    _CONSEQUENCES,
+    MOVING_MONEY,
+    EscrowDeposit,
+    PlatformRevenue,
+    Refund,
+    WalletCredit,
+)
 from orderflow.domain.events import Event, OrderDelivered
 from orderflow.domain.graph import graph_for
 from orderflow.domain.money import _currency_code
 from orderflow.domain.policy import COMEUP, Policy
+from orderflow.testing.strategies import Life, lives
 
-from support import PAID_AT, placement, reach
+from support import PAID_AT, eur, placement, reach
 
 _HOSTILE = st.one_of(
     st.none(),
@@ -190,3 +200,58 @@ def test_a_price_string_parses_to_its_decimal(amount: Decimal) -> None:
     text = str(amount)
     assert Money(text, "EUR").amount == Decimal(text)
     assert Money(text, "EUR").amount.as_tuple() == Decimal(text).as_tuple()
+
+
+_MONEY_EFFECTS = (WalletCredit, Refund, PlatformRevenue, EscrowDeposit)
+
+
+@settings(max_examples=200)
+@given(life=lives(max_steps=16))
+def test_only_events_moving_money_have_effects_that_move_money(life: Life) -> None:
+    """``effects.MOVING_MONEY`` lets the simulation's tally skip a decision's effects: a decision
+    with money among its effects always has an event of that set."""
+    for decision in life.play()[1:]:
+        if any(isinstance(effect, _MONEY_EFFECTS) for effect in decision.effects):
+            assert any(type(event) in MOVING_MONEY for event in decision.events), decision.events
+
+
+def test_each_event_with_consequences_moves_money_exactly_when_the_table_says() -> None:
+    """One decision per event class with consequences (the lives above rarely reach some): its
+    effects hold money if and only if its class is in ``MOVING_MONEY``."""
+    from orderflow.domain.commands import (
+        AcceptOffer,
+        AcceptPartialRefund,
+        BuyOption,
+        Close,
+        OfferCustom,
+        ProposePartialRefund,
+        RequestRevision,
+    )
+
+    def moves(decision: Decision) -> bool:
+        return any(isinstance(effect, _MONEY_EFFECTS) for effect in decision.effects)
+
+    later = timedelta(hours=1)
+    decisions: list[Decision] = []
+    story = reach(State.IN_PROGRESS)
+    now = story.order.updated_at + later
+    decisions.append(story.do(BuyOption(Role.BUYER, name="logo", price=eur("8.00"), delivery_days=2), now))
+    decisions.append(
+        story.do(OfferCustom(Role.SELLER, offer_id="c-1", price=eur("8.00"), delivery_days=2), now)
+    )
+    decisions.append(story.do(AcceptOffer(Role.BUYER, offer_id="c-1"), now))
+    story = reach(State.DELIVERED)
+    now = story.order.updated_at + later
+    story.do(ProposePartialRefund(Role.SELLER, amount=eur("15.00"), reason="a late start"), now)
+    decisions.append(story.do(AcceptPartialRefund(Role.BUYER), now))
+    decisions.append(story.do(RequestRevision(Role.BUYER), now))
+    story = reach(State.DELIVERED)
+    decisions.append(story.do(Close(Role.BUYER), story.order.updated_at + later))
+    story = reach(State.PENDING)
+    decisions.append(story.do(COMMANDS["cancel"](Role.BUYER), story.order.updated_at + later))
+    story = reach(State.IN_PROGRESS)
+    decisions.append(advance(story.order, story.order.expires_at))
+    seen = {type(event) for decision in decisions for event in decision.events}
+    assert seen >= set(_CONSEQUENCES)  # every event with consequences is covered
+    for decision in decisions:
+        assert moves(decision) == any(type(e) in MOVING_MONEY for e in decision.events), decision.events

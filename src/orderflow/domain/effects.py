@@ -227,6 +227,13 @@ _CONSEQUENCES: dict[type[ev.Event], Callable[[Any, Order, Order], list[Effect]]]
 }
 
 
+#: The events whose effects may move money (``WalletCredit``, ``Refund``, ``PlatformRevenue``,
+#: ``EscrowDeposit``); every other event's effects are notices, windows and statistics. A reader
+#: that only sums money (the simulation's tally) skips the effects of decisions without one, so
+#: they are never derived (decision.py).
+MOVING_MONEY: frozenset[type[ev.Event]] = frozenset(_CONSEQUENCES) - {ev.RevisionRequested}
+
+
 def effects_of(event: ev.Event, before: Order | None, after: Order) -> tuple[Effect, ...]:
     """The effects of one event applied to ``before`` (None for a placement), giving ``after``.
 

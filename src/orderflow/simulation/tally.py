@@ -24,7 +24,7 @@ from typing import Any
 
 from ..domain import events as ev
 from ..domain.decision import Decision
-from ..domain.effects import Effect, EscrowDeposit, PlatformRevenue, Refund, WalletCredit
+from ..domain.effects import MOVING_MONEY, Effect, EscrowDeposit, PlatformRevenue, Refund, WalletCredit
 from ..domain.order import Order
 
 #: One microsecond and one hour, the units of the time histogram.
@@ -183,16 +183,19 @@ class Tally:
 
     def decision(self, decision: Decision) -> None:
         """Count one decision's events, deadlines fired and money moved."""
-        kinds, read = self.event_kinds, _READ.get
+        kinds, read, moves_money = self.event_kinds, _READ.get, False
         for event in decision.events:
             kind = type(event)
             kinds[kind] += 1
+            moves_money = moves_money or kind in MOVING_MONEY
             reader = read(kind)
             if reader is not None:
                 reader(self, event)
         if decision.fired:
             for name in decision.fired:
                 self.fired[name.split(":", 1)[0]] += 1
+        if not moves_money:  # its effects are notices and windows only: not derived (decision.py)
+            return
         moved = self.moved
         for effect in decision.effects:
             money = type(effect)
