@@ -54,7 +54,7 @@ PLAIN = os.environ.get("ORDERFLOW_PLAIN_ATTRS", "") not in ("", "0")
 _set_class = object.__dict__["__class__"].__set__  # passes by the frozen class's __setattr__
 
 #: ``builder(cls)``: the function ``fast_init`` made beside ``cls.__init__``.
-_BUILDS: dict[type, Callable[..., Any]] = {}
+_BUILDS: dict[type, Callable[..., Any] | tuple[str, dict[str, Any]]] = {}  # (source, names) until built
 
 #: The fewest fields for which filling a draft beats setting each slot through its descriptor
 #: (see the module docstring).
@@ -247,7 +247,7 @@ def fast_init(cls: type[T]) -> type[T]:
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]
     source = "\n".join([f"def build({', '.join(parameters)}):", *build_lines, *after, "    return self"])
-    _BUILDS[cls] = _compile(cls, "build", source + "\n", namespace)
+    _BUILDS[cls] = (source + "\n", namespace)  # compiled by its first ``builder(cls)``: import stays fast
     return cls
 
 
@@ -257,7 +257,13 @@ def builder(cls: type[T]) -> Callable[..., T]:
     packs keywords into a dict for ``__init__``; a function takes them as they come), so building
     an event with keywords costs about half. The core's hot paths build their values with it.
     Under ``ORDERFLOW_PLAIN_ATTRS``, or for a class ``fast_init`` did not serve, it is ``cls``."""
-    return _BUILDS.get(cls, cls)
+    build = _BUILDS.get(cls)
+    if build is None:
+        return cls
+    if isinstance(build, tuple):
+        source, namespace = build
+        build = _BUILDS[cls] = _compile(cls, "build", source, namespace)
+    return build
 
 
 def copier(cls: type[T]) -> Callable[[T], Any]:

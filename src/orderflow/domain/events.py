@@ -413,8 +413,22 @@ class ReminderSent(Event):
 for _kind in family(Event):
     fast_init(_kind)
 
+
 #: ``made.OrderAccepted(at=..., delivery_due=...)`` builds the event as calling its class does, at
 #: about half the cost (``drafts.builder``): the core builds its events with it. A module using it
 #: shows type checkers this module instead (``if TYPE_CHECKING: from . import events as made``),
 #: so its calls are checked as the classes' own.
-made = SimpleNamespace(**{kind.__name__: builder(kind) for kind in family(Event)})
+class _Made(SimpleNamespace):
+    """``made``: each event's builder, compiled when first asked for (then an attribute)."""
+
+    def __getattr__(self, name: str) -> Any:  # only for a name not asked for yet
+        kind = _EVENTS.get(name)
+        if kind is None:
+            raise AttributeError(name)
+        build = builder(kind)
+        setattr(self, name, build)
+        return build
+
+
+_EVENTS = {kind.__name__: kind for kind in family(Event)}
+made = _Made()
