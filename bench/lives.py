@@ -67,6 +67,8 @@ SUBJECTS: dict[str, Callable[[], Subject]] = {
 def main(lives: int, name: str = "orderflow") -> None:
     subject: Subject = SUBJECTS[name]()
     plans = [subject.plan(path) for path in PATHS.values()]
+    for plan in plans:  # a warm-up life per path, in every run (N=0 too): first-call costs cancel out
+        life(subject, plan, -1)
     for serial in range(lives):
         for plan in plans:
             life(subject, plan, serial)
