@@ -65,12 +65,16 @@ def place_order(placement: Placement) -> Decision:
         raise InvalidArgument(f"not a placement: {placement!r}"[:200])
     p, policy = placement, placement.policy
     paid_at = p.paid_at
-    if paid_at.tzinfo is not timezone.utc or not EARLIEST <= paid_at < LATEST:
+    if (
+        type(paid_at) is not datetime
+        or paid_at.tzinfo is not timezone.utc
+        or not EARLIEST <= paid_at < LATEST
+    ):
         paid_at = require_aware(paid_at, "paid_at")  # converted to UTC, or InvalidTime
     currency, cap = p.price.currency, policy.max_amount
     nothing = zero(currency)
     price = checked_amount(p.price, currency, cap, "price")
-    paid = tippable = price
+    tippable = price
     options: tuple[Extra, ...] = ()
     for option in p.options:  # a loop, not a generator: most orders have none or one
         extra = new_extra(
