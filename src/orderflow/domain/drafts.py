@@ -15,12 +15,19 @@ changes and makes the draft an ``Order`` again (``finisher``).
 
 Validators are checked in one expression first. A validator may carry ``inline``: an expression
 that, when true, proves the validator passes (``validators.py`` gives each of its checks one, and
-``tests/unit/test_validators_inline.py`` proves the proof on hostile values). The generated
+``tests/unit/test_fast_paths.py`` proves the proofs on hostile values). The generated
 ``__init__`` evaluates every field's inline expression at once, without a call; only when one of
 them is false does it call the validators, every one in field order, so that the first failing
 field raises its own message exactly as attrs' ``__init__`` would. A converter may carry
 ``inline`` too: an expression that, when true, proves the converter would return the value as it
 is, so the call is skipped.
+
+Beside each ``__init__``, ``fast_init`` writes a function with the same parameters that builds the
+value itself (``builder(cls)``): calling a class passes through ``type.__call__``, which packs
+keywords into a dict for ``__init__``, so the core's hot paths build their events, orders and
+decisions through these (an event of eight fields: half the instructions). A builder is compiled
+when first asked for, so importing the core stays fast.
+
 Values built from one argument alone can be shared instead of built (``Shared``): an
 argument-less command is one value per actor.
 
