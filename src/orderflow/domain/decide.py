@@ -51,7 +51,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
         # one event, no closures. It is the general case below with ``advanced`` None, each call
         # it skips a no-op there.
         graph: Graph = terms.graph
-        route = graph.direct.get((order.state, command.action, command.actor)) or graph.route(
+        route = graph.direct.get((order.state, command.action, command.actor)) or graph.judged(
             order, command, now
         )
         events = HANDLERS[type(command)](order, command, now, route)

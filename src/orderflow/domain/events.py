@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -418,7 +417,7 @@ for _kind in family(Event):
 #: about half the cost (``drafts.builder``): the core builds its events with it. A module using it
 #: shows type checkers this module instead (``if TYPE_CHECKING: from . import events as made``),
 #: so its calls are checked as the classes' own.
-class _Made(SimpleNamespace):
+class _Made:
     """``made``: each event's builder, compiled when first asked for (then an attribute)."""
 
     def __getattr__(self, name: str) -> Any:  # only for a name not asked for yet

@@ -276,10 +276,14 @@ class Graph:
 
     def route(self, order: Order, command: Command, now: datetime) -> Route:
         """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
+        return self.direct.get((order.state, command.action, command.actor)) or self.judged(
+            order, command, now
+        )
+
+    def judged(self, order: Order, command: Command, now: datetime) -> Route:
+        """``route`` without the ``direct`` lookup: every route of the table judged in turn (what
+        ``decide`` asks when its own lookup of ``direct`` found nothing)."""
         actor = command.actor
-        route = self.direct.get((order.state, command.action, actor))
-        if route is not None:
-            return route
         routes = self.table.get((order.state, command.action), ())
         for route in routes:  # a route that takes the command once its situations are judged
             if route.takes(actor, order, command, now):
