@@ -417,6 +417,20 @@ def test_deciding_something_that_is_not_a_command_is_rejected() -> None:
     assert_rejected(order, "accept", now, InvalidArgument)
 
 
+@attrs.frozen
+class _Unknown(RefuseRevision):
+    """A host's own subclass of a command: no route knows it."""
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: Command(SELLER), lambda: _Unknown(SELLER, "my own")], ids=["base", "subclass"]
+)
+def test_deciding_a_command_class_the_core_does_not_know_is_rejected(make: Callable[[], Command]) -> None:
+    # The bare base class once crashed with AttributeError: only the command classes decide.
+    order, now = situation("delivered")
+    assert_rejected(order, make(), now, InvalidArgument)
+
+
 @pytest.mark.parametrize(
     "changes",
     [
