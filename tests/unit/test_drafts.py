@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import traceback
+import weakref
 from typing import Any
 
 import attrs
@@ -46,7 +47,7 @@ class Sample:
 
 
 @fast_init
-@attrs.frozen  # a __weakref__ slot: no draft matches its layout, the descriptors fill it
+@attrs.frozen  # a __weakref__ slot: its draft, a subclass adding nothing, still swaps with it
 class WithWeakref:
     value: int
 
@@ -57,6 +58,7 @@ def test_fast_init_keeps_defaults_factories_converters_and_post_init() -> None:
     assert type(sample) is Sample
     assert Sample(3).tags is not Sample(3).tags
     assert WithWeakref(4).value == 4
+    assert weakref.ref(WithWeakref(4)) is not None
 
 
 @pytest.mark.parametrize(("args", "message"), [((5, 0), "low must be positive"), ((1, 3), "high below low")])

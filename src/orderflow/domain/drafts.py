@@ -2,16 +2,16 @@
 
 What it buys. A frozen attrs class refuses attribute stores, so its ``__init__`` sets each slot
 through ``object.__setattr__`` (about 1.2k instructions a field). Here an instance is filled as a
-draft, a plain class with the same slots whose stores are the interpreter's fastest, then made an
-instance of the frozen class by ``__class__`` assignment, which CPython allows between classes of
-one layout: both based on ``object`` without a ``__weakref__`` slot (``weakref_slot=False``), or
-both adding the same slots to one base (an event class and its draft, both based on ``Event``).
-The two ``__class__`` assignments cost about as much as three slot stores through their
-descriptors (callgrind: a 4-field ``Decision`` builds in 10 % fewer instructions as a draft, a
-2-field ``Money`` in 9 % more), so only a class of ``DRAFT_FIELDS`` fields or more is filled as a
-draft; a smaller one sets each slot through its descriptor. The hot value classes construct in
-about half the instructions; an event copies ``Order`` into a draft (``copier``), sets what it
-changes and makes the draft an ``Order`` again (``finisher``).
+draft, a subclass of the frozen class that adds no slot and puts back ``object``'s
+``__setattr__``, so its stores are the interpreter's fastest, then made an instance of the frozen
+class by ``__class__`` assignment. CPython allows that assignment between a class and a subclass
+adding nothing to its layout, and checks it without comparing slots one by one (about 500
+instructions; between sibling classes with the same slots, twice that). A builder (below) makes
+a draft and swaps it once, whatever the number of fields. An ``__init__`` swaps twice, since the
+class call made a frozen instance: worth it from ``DRAFT_FIELDS`` fields (callgrind: a 3-field
+``Option`` builds in 6 % fewer instructions as a draft, a 2-field ``Money`` in 5 % more); a
+smaller class sets each slot through its descriptor. An event copies ``Order`` into a draft
+(``copier``), sets what it changes and makes the draft an ``Order`` again (``finisher``).
 
 Validators are checked in one expression first. A validator may carry ``inline``: an expression
 that, when true, proves the validator passes (``validators.py`` gives each of its checks one, and
@@ -63,9 +63,9 @@ _set_class = object.__dict__["__class__"].__set__  # passes by the frozen class'
 #: ``builder(cls)``: the function ``fast_init`` made beside ``cls.__init__``.
 _BUILDS: dict[type, Callable[..., Any] | tuple[str, dict[str, Any]]] = {}  # (source, names) until built
 
-#: The fewest fields for which filling a draft beats setting each slot through its descriptor
-#: (see the module docstring).
-DRAFT_FIELDS = 4
+#: The fewest fields for which ``__init__`` filling a draft beats setting each slot through its
+#: descriptor (see the module docstring).
+DRAFT_FIELDS = 3
 
 
 class Inline:
@@ -91,23 +91,26 @@ def _refuse(cls: type, problem: str) -> TypeError:
 
 
 def _draft_of(cls: type) -> type | None:
-    """A plain class with ``cls``'s layout, or None if ``__class__`` assignment cannot swap them.
+    """A mutable subclass of ``cls`` adding nothing to its layout, or None if ``__class__``
+    assignment cannot swap them.
 
-    A class based on ``object`` gets a class with the same slots (CPython refuses the swap when
-    they include ``__weakref__``: ``weakref_slot=False``); a subclass, a class of the same base
-    adding the same slots, whose stores pass by the frozen base's ``__setattr__``. The swap is
-    tried once here, on an instance no ``__init__`` has filled, so a layout CPython refuses is
-    found when the class is decorated, never when a value is built.
+    The draft only puts back ``object``'s ``__setattr__``, ``__delattr__`` and ``__init__``, so its
+    stores are the interpreter's plainest and ``draft()`` makes an empty one. Because it adds no
+    slot, CPython swaps it with ``cls`` without comparing their slots one by one (a sibling class
+    with the same slots costs twice as much to swap). The swap is tried once here, on an instance
+    no ``__init__`` has filled, so a layout CPython refuses is found when the class is decorated,
+    never when a value is built.
     """
-    slots = vars(cls).get("__slots__")
-    if slots is None or cls.__dictoffset__:  # not slotted, or a base gives instances a __dict__
+    if vars(cls).get("__slots__") is None or cls.__dictoffset__:  # not slotted, or has a __dict__
         return None
-    base: type = cls.__base__ or object
-    namespace: dict[str, Any] = {"__slots__": slots, "_is_draft": True}
-    if base is not object:
-        namespace["__setattr__"], namespace["__delattr__"] = object.__setattr__, object.__delattr__
-        namespace["__init__"] = object.__init__  # ``draft()`` makes an empty draft, as for object
-    draft = type(f"{cls.__name__}Draft", (base,), namespace)
+    namespace: dict[str, Any] = {
+        "__slots__": (),
+        "_is_draft": True,
+        "__setattr__": object.__setattr__,
+        "__delattr__": object.__delattr__,
+        "__init__": object.__init__,
+    }
+    draft = type(f"{cls.__name__}Draft", (cls,), namespace)
     probe: object = object.__new__(cls)
     try:
         _set_class(probe, draft)
@@ -121,7 +124,7 @@ def _draft_or_refuse(cls: type) -> type:
     draft = _draft_of(cls)
     if draft is None:
         raise _refuse(
-            cls, "no draft matches its layout (a slotted class based on object needs weakref_slot=False)"
+            cls, "no draft matches its layout (it must be slotted, without a __dict__)"
         )
     return draft
 
@@ -161,9 +164,9 @@ def fast_init(cls: type[T]) -> type[T]:
     """Give ``cls`` a faster ``__init__``: the attrs one's parameters, defaults, converters (plain
     functions), validators (run once every field is set) and ``__attrs_post_init__``.
 
-    A class based on ``object`` and made with ``attrs.frozen(weakref_slot=False)`` is filled as a
-    draft; any other, whose layout no draft can match, through each slot's descriptor (a fifth
-    cheaper than ``object.__setattr__``). Under ``ORDERFLOW_PLAIN_ATTRS`` it returns ``cls`` as is.
+    A slotted class is filled as a draft (from ``DRAFT_FIELDS`` fields in ``__init__``); any other,
+    and a smaller one's ``__init__``, through each slot's descriptor (a fifth cheaper than
+    ``object.__setattr__``). Under ``ORDERFLOW_PLAIN_ATTRS`` it returns ``cls`` as is.
     """
     fields = attrs.fields(cls)  # type: ignore[arg-type]
     if any(isinstance(f.converter, attrs.Converter) for f in fields):
@@ -172,14 +175,17 @@ def fast_init(cls: type[T]) -> type[T]:
         raise _refuse(cls, "__attrs_pre_init__ is not supported")
     if PLAIN:
         return cls
-    draft = _draft_of(cls) if sum(f.init for f in fields) >= DRAFT_FIELDS else None
-    drafted = draft is not None
+    draft = _draft_of(cls)
+    # A builder fills a draft whenever one fits; ``__init__``, which must first swap the instance
+    # the class call made into its draft, only from DRAFT_FIELDS fields (see the module docstring).
+    drafted = draft is not None and sum(f.init for f in fields) >= DRAFT_FIELDS
     namespace: dict[str, Any] = {"_set_class": _set_class, "NOTHING": attrs.NOTHING, "_config": attr._config}
-    if drafted:
+    if draft is not None:
         namespace["_draft"] = draft
     positional: list[str] = []
     keyword: list[str] = []
-    stores: list[str] = []
+    stores: list[str] = []  # into a draft
+    set_stores: list[str] = []  # through each slot's descriptor (``__init__``, few fields)
     checks: list[str] = []  # every validator's call, in field order
     unproven: list[str] = []  # the calls of validators without an inline proof
     proofs: list[str] = []  # the inline proofs (see the module docstring)
@@ -194,7 +200,9 @@ def fast_init(cls: type[T]) -> type[T]:
                 raise _refuse(cls, f"{field.name}: a Factory taking self is not supported")
             namespace[f"_factory_{field.name}"] = field.default.factory
             parameter += "=NOTHING"
-            stores.append(f"if {field.alias} is NOTHING:\n        {field.alias} = _factory_{field.name}()")
+            made = f"if {field.alias} is NOTHING:\n        {field.alias} = _factory_{field.name}()"
+            stores.append(made)
+            set_stores.append(made)
         elif field.default is not attrs.NOTHING:
             namespace[f"_default_{field.name}"] = field.default
             parameter += f"=_default_{field.name}"
@@ -207,11 +215,10 @@ def fast_init(cls: type[T]) -> type[T]:
             if kept is not None:
                 proof = kept.expression(field.alias, f"_kept_{field.name}_", namespace)
                 value = f"{field.alias} if {proof} else {value}"
-        if drafted:
-            stores.append(f"self.{field.name} = {value}")
-        else:
+        stores.append(f"self.{field.name} = {value}")
+        if not drafted:
             namespace[f"_set_{field.name}"] = getattr(cls, field.name).__set__
-            stores.append(f"_set_{field.name}(self, {value})")
+            set_stores.append(f"_set_{field.name}(self, {value})")
         if field.validator is not None:
             namespace[f"_validate_{field.name}"], namespace[f"_field_{field.name}"] = field.validator, field
             call = f"_validate_{field.name}(self, _field_{field.name}, self.{field.name})"
@@ -224,6 +231,7 @@ def fast_init(cls: type[T]) -> type[T]:
                 stored = field.alias if field.converter is None else f"self.{field.name}"
                 proofs.append(inline.expression(stored, f"_inline_{field.name}_", namespace))
     filled = [f"    {store}" for store in stores]
+    set_filled = [f"    {store}" for store in set_stores]
     after: list[str] = []  # once every field is set
     if checks:  # attrs' own __init__ reads the same switch (attrs.validators.disabled())
         after.append("    if _config._run_validators is True:")
@@ -243,9 +251,12 @@ def fast_init(cls: type[T]) -> type[T]:
             *filled,
             "    self.__class__ = kind",
         ]
+    else:
+        init_lines = set_filled
+    if draft is not None:
         build_lines = ["    self = _draft()", *filled, "    self.__class__ = _frozen"]
     else:
-        init_lines, build_lines = filled, ["    self = _new(_frozen)", *filled]
+        build_lines = ["    self = _new(_frozen)", *set_filled]
     source = "\n".join(
         [f"def __init__({', '.join(['self', *parameters])}):", *(init_lines + after or ["    pass"])]
     )
