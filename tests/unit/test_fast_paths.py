@@ -5,8 +5,9 @@
 - ``Graph.direct`` returns the route the full scan of the table returns;
 - a one-event ``Decision`` keeping only the order before compares equal to one with its effects;
 - only the events of ``effects.MOVING_MONEY`` have effects that move money;
-- a price string parsed once (``money._parsed``) gives what ``Decimal`` gives, and refuses what the
-  slow path refuses, with a typed error, whatever the host's decimal context.
+- a price string parsed once (``money._KNOWN``) gives what ``Decimal`` gives, and refuses what the
+  slow path refuses, with a typed error, whatever the host's decimal context; the table of known
+  strings stops growing at its bound.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orderflow import COMMANDS, InvalidAmount, InvalidArgument, Money, Option, Placement, Role, State, advance
+from orderflow.domain import money
 from orderflow.domain import validators as v
 from orderflow.domain.decide import decide
 from orderflow.domain.decision import Decision
@@ -200,6 +202,25 @@ def test_a_price_string_parses_to_its_decimal(amount: Decimal) -> None:
     text = str(amount)
     assert Money(text, "EUR").amount == Decimal(text)
     assert Money(text, "EUR").amount.as_tuple() == Decimal(text).as_tuple()
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, places=3, min_value=-(10**14), max_value=10**14))
+def test_every_known_amount_string_holds_the_decimal_it_writes(amount: Decimal) -> None:
+    Money(str(amount), "EUR")
+    Money(str(amount), "EUR")  # the second one is looked up
+    assert 0 < len(money._KNOWN) <= money._KNOWN_MOST
+    for text, known in list(money._KNOWN.items()):
+        assert known.as_tuple() == Decimal(text).as_tuple()
+
+
+def test_the_known_amount_strings_stop_growing_at_their_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(money, "_KNOWN", {})  # the table _to_decimal fills (Money's own stays)
+    monkeypatch.setattr(money, "_KNOWN_MOST", 2)
+    texts = [f"{n}.000007" for n in range(1, 6)]  # never known before: more decimals than any test
+    assert [Money(text, "EUR").amount for text in texts] == [Decimal(text) for text in texts]
+    assert list(money._KNOWN) == texts[:2]
 
 
 _MONEY_EFFECTS = (WalletCredit, Refund, PlatformRevenue, EscrowDeposit)

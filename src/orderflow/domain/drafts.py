@@ -20,7 +20,8 @@ that, when true, proves the validator passes (``validators.py`` gives each of it
 them is false does it call the validators, every one in field order, so that the first failing
 field raises its own message exactly as attrs' ``__init__`` would. A converter may carry
 ``inline`` too: an expression that, when true, proves the converter would return the value as it
-is, so the call is skipped.
+is, so the call is skipped; and ``known``: a dict from strings to what the converter returns for
+them (``Money``'s amounts already parsed), looked up without a call.
 
 Beside each ``__init__``, ``fast_init`` writes a function with the same parameters that builds the
 value itself (``builder(cls)``): calling a class passes through ``type.__call__``, which packs
@@ -123,9 +124,7 @@ def _draft_of(cls: type) -> type | None:
 def _draft_or_refuse(cls: type) -> type:
     draft = _draft_of(cls)
     if draft is None:
-        raise _refuse(
-            cls, "no draft matches its layout (it must be slotted, without a __dict__)"
-        )
+        raise _refuse(cls, "no draft matches its layout (it must be slotted, without a __dict__)")
     return draft
 
 
@@ -211,10 +210,17 @@ def fast_init(cls: type[T]) -> type[T]:
         if field.converter is not None:
             namespace[f"_convert_{field.name}"] = field.converter
             kept: Inline | None = getattr(field.converter, "inline", None)  # proves convert(v) is v
+            known: dict[str, Any] | None = getattr(field.converter, "known", None)  # convert(v) of strings
             value = f"_convert_{field.name}({value})"
             if kept is not None:
                 proof = kept.expression(field.alias, f"_kept_{field.name}_", namespace)
                 value = f"{field.alias} if {proof} else {value}"
+            if known is not None:
+                namespace[f"_known_{field.name}"] = known
+                value = (
+                    f"_hit if type({field.alias}) is str and "
+                    f"(_hit := _known_{field.name}.get({field.alias})) is not None else {value}"
+                )
         stores.append(f"self.{field.name} = {value}")
         if not drafted:
             namespace[f"_set_{field.name}"] = getattr(cls, field.name).__set__

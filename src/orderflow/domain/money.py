@@ -18,7 +18,6 @@ from decimal import (
     Overflow,
     localcontext,
 )
-from functools import lru_cache
 
 import attrs
 
@@ -62,18 +61,28 @@ def _to_decimal(value: object) -> Decimal:
         if value.is_finite() and _MIN_AMOUNT < value < MAX_AMOUNT:
             return value
     elif type(value) is str:
-        amount = _parsed(value)
+        amount = _KNOWN.get(value)
+        if amount is None:
+            amount = _parsed(value)
+            if amount is not None and len(_KNOWN) < _KNOWN_MOST:
+                _KNOWN[value] = amount
         if amount is not None:
             return amount
     return _checked_decimal(value)
 
 
-@lru_cache(maxsize=4096)
+#: Amount strings already parsed, with their amounts. A host builds ``Money`` from the same few
+#: price strings again and again, and a ``Decimal`` is immutable, so one parse serves them all.
+#: ``_to_decimal`` fills it up to ``_KNOWN_MOST`` strings, then stops (hostile input cannot grow
+#: it; later strings are parsed each time); ``Money``'s generated ``__init__`` looks amounts up in
+#: it without a call (``drafts``: a converter's ``known`` table).
+_KNOWN: dict[str, Decimal] = {}
+_KNOWN_MOST = 4096
+
+
 def _parsed(text: str) -> Decimal | None:
     """``text`` as a supported amount, or None (then ``_checked_decimal`` says what is wrong).
 
-    Memoized: a host builds ``Money`` from the same few price strings again and again, and a
-    ``Decimal`` is immutable, so one parse serves them all (bounded: hostile input cannot grow it).
     ``Decimal()`` parses exactly, in any context, and only text that ``_AMOUNT_TEXT`` matches
     reaches it, so it never signals into the host's context.
     """
@@ -84,6 +93,10 @@ def _parsed(text: str) -> Decimal | None:
     except InvalidOperation:  # an exponent beyond any context's
         return None
     return amount if amount.is_finite() and _MIN_AMOUNT < amount < MAX_AMOUNT else None
+
+
+#: Read by ``drafts.fast_init``: the strings whose amount ``_to_decimal`` already knows.
+_to_decimal.known = _KNOWN  # type: ignore[attr-defined]
 
 
 def _exactly(value: int | str) -> Decimal:
