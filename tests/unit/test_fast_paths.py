@@ -4,6 +4,7 @@
 - ``builder(cls)`` builds what calling ``cls`` builds, and refuses what it refuses;
 - ``Graph.direct`` returns the route the full scan of the table returns;
 - a one-event ``Decision`` keeping only the order before compares equal to one with its effects;
+- the order ``place_order`` builds from its own sums is the one its ``OrderPlaced`` creates;
 - only the events of ``effects.MOVING_MONEY`` have effects that move money;
 - a price string parsed once (``money._KNOWN``) gives what ``Decimal`` gives, and refuses what the
   slow path refuses, with a typed error, whatever the host's decimal context; the table of known
@@ -21,7 +22,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderflow import COMMANDS, InvalidAmount, InvalidArgument, Money, Option, Placement, Role, State, advance
+from orderflow import (
+    COMMANDS,
+    InvalidAmount,
+    InvalidArgument,
+    Money,
+    Option,
+    Placement,
+    Role,
+    State,
+    advance,
+    place_order,
+)
 from orderflow.domain import money
 from orderflow.domain import validators as v
 from orderflow.domain.decide import decide
@@ -39,7 +51,7 @@ from orderflow.domain.events import Event, OrderDelivered
 from orderflow.domain.graph import graph_for
 from orderflow.domain.money import _currency_code
 from orderflow.domain.policy import COMEUP, Policy
-from orderflow.testing.strategies import Life, lives
+from orderflow.testing.strategies import Life, lives, placements
 
 from support import PAID_AT, eur, placement, reach
 
@@ -221,6 +233,16 @@ def test_the_known_amount_strings_stop_growing_at_their_bound(
     texts = [f"{n}.000007" for n in range(1, 6)]  # never known before: more decimals than any test
     assert [Money(text, "EUR").amount for text in texts] == [Decimal(text) for text in texts]
     assert list(money._KNOWN) == texts[:2]
+
+
+@given(placements())
+def test_the_placed_order_is_the_one_its_event_creates(placement: Placement) -> None:
+    # place_order hands OrderPlaced the total and the days it has just computed (``opened``);
+    # replay derives them from the event (``create``): R-MONEY-1's escrow must be the same.
+    decision = place_order(placement)
+    (placed,) = decision.events
+    assert placed.create() == decision.order
+    assert decision.order.ledger.paid == placed.paid
 
 
 _MONEY_EFFECTS = (WalletCredit, Refund, PlatformRevenue, EscrowDeposit)

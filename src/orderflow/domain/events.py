@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from .drafts import PLAIN, builder, family, fast_init
-from .money import Ledger
+from .money import Ledger, new_ledger, zero
 from .order import Extra, Offer, Order, OrderHold, Proposal, Terms, draft, finish, new_order
 from .states import Role, State
 
@@ -71,17 +71,24 @@ class OrderPlaced(Event):
         return paid
 
     def create(self) -> Order:
-        terms, delivery_days = self.terms, self.delivery_days
+        delivery_days = self.delivery_days
         for option in self.options:
             delivery_days += option.delivery_days
+        return self.opened(self.paid, delivery_days)
+
+    def opened(self, paid: Decimal, delivery_days: int) -> Order:
+        """The order this placement creates, given what ``create`` derives from the event:
+        everything ``paid`` and the ``delivery_days`` with the options' (``place_order`` has
+        just computed both)."""
+        terms = self.terms
+        nothing = zero(terms.currency)
         # terms, state, version, ledger, updated_at, expires_at, delivery_days, delivery_due and
         # timer_due, positionally: keywords cost a name lookup each
-        ledger = Ledger.opened(terms.currency, self.paid)
         return new_order(
             terms,
             State.PENDING,
             1,
-            ledger,
+            new_ledger(terms.currency, paid, paid, nothing, nothing, nothing),  # R-MONEY-1
             self.at,
             self.expires_at,
             delivery_days,

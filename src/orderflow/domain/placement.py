@@ -76,6 +76,7 @@ def place_order(placement: Placement) -> Decision:
     price = checked_amount(p.price, currency, cap, "price")
     tippable = price
     options: tuple[Extra, ...] = ()
+    days = p.delivery_days
     for option in p.options:  # a loop, not a generator: most orders have none or one
         extra = new_extra(
             option.name,
@@ -84,6 +85,7 @@ def place_order(placement: Placement) -> Decision:
         )
         options += (extra,)
         tippable += extra.price
+        days += extra.delivery_days
     tip = nothing if p.tip is None else checked_amount(p.tip, currency, cap, "tip", True)
     # R-MONEY-2, compared exactly: the product has up to 32 digits, beyond the host's 28.
     if tip and tip > CONTEXT.multiply(tippable, policy.tip_cap_rate):
@@ -117,5 +119,5 @@ def place_order(placement: Placement) -> Decision:
         acceptance_due=paid_at + window,
         expires_at=add_months(paid_at, policy.expiry_months),
     )
-    order = placed.create()
+    order = placed.opened(paid, days)  # what ``placed.create()`` derives, computed above
     return new_decision(order, (placed,), effects_of(placed, None, order))
