@@ -4,6 +4,7 @@
 - ``builder(cls)`` builds what calling ``cls`` builds, and refuses what it refuses;
 - ``Graph.direct`` returns the route the full scan of the table returns;
 - a one-event ``Decision`` keeping only the order before compares equal to one with its effects;
+- a command of ``decide.AMOUNT_FREE``, which skips the decimal context guard, computes no amount;
 - the order ``place_order`` builds from its own sums is the one its ``OrderPlaced`` creates;
 - only the events of ``effects.MOVING_MONEY`` have effects that move money;
 - a price string parsed once (``money._KNOWN``) gives what ``Decimal`` gives, and refuses what the
@@ -14,7 +15,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded, localcontext
 from typing import Any
 
 import attrs
@@ -36,7 +37,8 @@ from orderflow import (
 )
 from orderflow.domain import money
 from orderflow.domain import validators as v
-from orderflow.domain.decide import decide
+from orderflow.domain.commands import Close
+from orderflow.domain.decide import AMOUNT_FREE, decide
 from orderflow.domain.decision import Decision
 from orderflow.domain.drafts import PLAIN, builder, family
 from orderflow.domain.effects import (
@@ -47,8 +49,9 @@ from orderflow.domain.effects import (
     Refund,
     WalletCredit,
 )
-from orderflow.domain.events import Event, OrderDelivered
+from orderflow.domain.events import Event, OrderDelivered, OrderPlaced
 from orderflow.domain.graph import graph_for
+from orderflow.domain.handlers import completed
 from orderflow.domain.money import _currency_code
 from orderflow.domain.policy import COMEUP, Policy
 from orderflow.testing.strategies import Life, lives, placements
@@ -241,8 +244,35 @@ def test_the_placed_order_is_the_one_its_event_creates(placement: Placement) -> 
     # replay derives them from the event (``create``): R-MONEY-1's escrow must be the same.
     decision = place_order(placement)
     (placed,) = decision.events
+    assert isinstance(placed, OrderPlaced)
     assert placed.create() == decision.order
     assert decision.order.ledger.paid == placed.paid
+
+
+#: A host's context in which any amount computed rounds, and rounding raises: only comparisons pass.
+_ONE_DIGIT = Context(prec=1, traps=[Inexact, Rounded, InvalidOperation])
+
+
+@settings(max_examples=200)
+@given(life=lives(max_steps=16))
+def test_commands_free_of_amounts_decide_the_same_in_any_decimal_context(life: Life) -> None:
+    # decide skips the context guard for AMOUNT_FREE commands when nothing is due: were one of
+    # them to compute an amount, the one-digit context would round it and raise here.
+    order = place_order(life.placement).order
+    for step in life.steps:
+        decision = step.take(order)
+        if type(step.command) in AMOUNT_FREE:
+            with localcontext(_ONE_DIGIT):
+                assert step.take(order) == decision
+        order = decision.order
+
+
+def test_a_command_that_computes_amounts_would_round_in_a_one_digit_context() -> None:
+    # The control of the test above: closing computes the seller's share and settles the ledger.
+    order = reach(State.DELIVERED).order
+    with localcontext(_ONE_DIGIT), pytest.raises((Inexact, Rounded)):
+        completed(order, order.updated_at, "close").apply(order)
+    assert Close not in AMOUNT_FREE
 
 
 _MONEY_EFFECTS = (WalletCredit, Refund, PlatformRevenue, EscrowDeposit)

@@ -13,13 +13,14 @@ from datetime import datetime, timezone
 
 import attrs
 
+from . import commands as c
 from .commands import Command
 from .dates import LATEST
 from .decision import Decision, commit, new_decision
-from .errors import InvalidArgument, Rejection
+from .errors import InvalidArgument, InvalidTime, Rejection
 from .events import Event, OrderPlaced
 from .graph import Graph, Route
-from .guard import entry_point
+from .guard import BEYOND, entry_point
 from .handlers import HANDLERS, closures
 from .order import Order
 from .timers import check_time, fire, nothing_due_by
@@ -27,7 +28,28 @@ from .timers import check_time, fire, nothing_due_by
 UTC = timezone.utc
 
 
-@entry_point
+#: The commands whose handlers and events compute no amount: no ``Decimal`` arithmetic, no
+#: rounding, only comparisons, which are exact in any decimal context. With nothing due, deciding
+#: one gives the same decision whatever the host's context, so ``decide`` skips the context guard
+#: for them (guard.py: about 1,600 instructions a call). ``tests/unit/test_fast_paths.py`` decides
+#: each under a one-digit context that traps any rounding.
+AMOUNT_FREE: frozenset[type[Command]] = frozenset(
+    {
+        c.Accept,
+        c.Deliver,
+        c.RequestCancellation,
+        c.RefuseCancellation,
+        c.RequestRevision,
+        c.AcceptRevision,
+        c.RefuseRevision,
+        c.OpenDispute,
+        c.Hold,
+        c.ReleaseHold,
+        c.Review,
+    }
+)
+
+
 def decide(order: Order, command: Command, now: datetime) -> Decision:
     """The decision of ``command`` at ``now``, after every deadline due by then has fired.
 
@@ -41,29 +63,47 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
         raise InvalidArgument(f"not a command: {command!r}"[:200])
     if type(order) is not Order and not isinstance(order, Order):
         raise InvalidArgument(f"not an order: {order!r}"[:200])
+    if type(command) in AMOUNT_FREE:
+        try:
+            if not (type(now) is datetime and now.tzinfo is UTC and order.updated_at <= now < LATEST):
+                now = check_time(order, now)  # another zone made UTC, or InvalidTime
+            timer = order.timer_due
+            if (
+                (timer is None or now < timer)
+                and now < order.expires_at
+                and not order.offers
+                and not order.terms.policy.reminders
+            ):
+                # The common case, written out: nothing due (these conditions imply
+                # ``nothing_due_by``), so no deadline fires and moves money; one event.
+                graph: Graph = order.terms.graph
+                route = graph.direct.get((order.state, command.action, command.actor)) or graph.judged(
+                    order, command, now
+                )
+                events = handler(order, command, now, route)
+                if len(events) == 1 and not route.closes:
+                    (event,) = events
+                    return new_decision(event.apply(order), (event,), order)
+                return _decided(order, command, now, None, route, events)
+        except OverflowError:  # as the guard reports it
+            raise InvalidTime(BEYOND) from None
+    return _decide_in_context(order, command, now)
+
+
+@entry_point
+def _decide_in_context(order: Order, command: Command, now: datetime) -> Decision:
+    """``decide`` for a command that may compute amounts, or once deadlines are due: in the
+    core's decimal context (guard.py)."""
     if not (type(now) is datetime and now.tzinfo is UTC and order.updated_at <= now < LATEST):
-        now = check_time(order, now)  # another zone made UTC, or InvalidTime
-    timer, terms = order.timer_due, order.terms
-    if (
+        now = check_time(order, now)
+    timer = order.timer_due
+    nothing_due = (
         (timer is None or now < timer)
         and now < order.expires_at
         and not order.offers
-        and not terms.policy.reminders
-    ):
-        # The common case, written out: nothing due (these conditions imply ``nothing_due_by``),
-        # one event, no closures. It is the general case below with ``advanced`` None, each call
-        # it skips a no-op there.
-        graph: Graph = terms.graph
-        route = graph.direct.get((order.state, command.action, command.actor)) or graph.judged(
-            order, command, now
-        )
-        events = handler(order, command, now, route)
-        if len(events) == 1 and not route.closes:
-            (event,) = events
-            return new_decision(event.apply(order), (event,), order)
-        return _decided(order, command, now, None, route, events)
-    advanced = None if nothing_due_by(order, now) else fire(Decision(order), now)
-    return _decided(order, command, now, advanced, None, None)
+        and not order.terms.policy.reminders
+    ) or nothing_due_by(order, now)  # the same test as ``decide``'s, then the whole one
+    return _decided(order, command, now, None if nothing_due else fire(Decision(order), now), None, None)
 
 
 def _decided(
@@ -79,7 +119,10 @@ def _decided(
     try:
         if route is None or events is None:
             graph: Graph = current.terms.graph
-            route = graph.route(current, command, now)
+            # ``graph.route``, written out: a call less on every command that moves money
+            route = graph.direct.get((current.state, command.action, command.actor)) or graph.judged(
+                current, command, now
+            )
             events = HANDLERS[type(command)](current, command, now, route)
     except Rejection as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
