@@ -4,6 +4,7 @@
 - ``builder(cls)`` builds what calling ``cls`` builds, and refuses what it refuses;
 - ``Graph.direct`` returns the route the full scan of the table returns;
 - a one-event ``Decision`` keeping only the order before compares equal to one with its effects;
+- ``Ledger.settle``, which skips additions of zero, gives what every addition gives;
 - a command of ``decide.AMOUNT_FREE``, which skips the decimal context guard, computes no amount;
 - the order ``place_order`` builds from its own sums is the one its ``OrderPlaced`` creates;
 - only the events of ``effects.MOVING_MONEY`` have effects that move money;
@@ -52,7 +53,7 @@ from orderflow.domain.effects import (
 from orderflow.domain.events import Event, OrderDelivered, OrderPlaced
 from orderflow.domain.graph import graph_for
 from orderflow.domain.handlers import completed
-from orderflow.domain.money import _currency_code
+from orderflow.domain.money import Ledger, _currency_code
 from orderflow.domain.policy import COMEUP, Policy
 from orderflow.testing.strategies import Life, lives, placements
 
@@ -273,6 +274,26 @@ def test_a_command_that_computes_amounts_would_round_in_a_one_digit_context() ->
     with localcontext(_ONE_DIGIT), pytest.raises((Inexact, Rounded)):
         completed(order, order.updated_at, "close").apply(order)
     assert Close not in AMOUNT_FREE
+
+
+_CENTS = st.integers(0, 3).map(
+    lambda n: [Decimal("0.00"), Decimal("0.01"), Decimal("12.34"), Decimal("50.00")][n]
+)
+
+
+@given(refund=_CENTS, seller=_CENTS, platform=_CENTS, held=_CENTS)
+def test_settling_skips_only_additions_of_zero(
+    refund: Decimal, seller: Decimal, platform: Decimal, held: Decimal
+) -> None:
+    ledger = Ledger("EUR", Decimal("400.00"), Decimal("200.00"), held, held, held)
+    out = refund + seller + platform
+    settled = ledger.settle(refund=refund, seller=seller, platform=platform)
+    plain = (ledger.escrow - out, held + refund, held + seller, held + platform)
+    found = (settled.escrow, settled.refunded, settled.seller_credited, settled.platform_revenue)
+    assert [a.as_tuple() for a in found] == [b.as_tuple() for b in plain]  # exponents too
+    assert (settled.currency, settled.paid) == ("EUR", ledger.paid)
+    with pytest.raises(InvalidAmount):
+        ledger.settle(refund=refund, seller=seller, platform=platform + Decimal("200.01"))
 
 
 _MONEY_EFFECTS = (WalletCredit, Refund, PlatformRevenue, EscrowDeposit)

@@ -127,7 +127,7 @@ def _decided(
     except Rejection as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
         raise
-    if route.closes:
+    if route.closes and (current.offers or current.proposal is not None):  # else closes nothing
         events += closures(current, now)
     decision = commit(current, events)
     return decision if advanced is None else advanced.then(decision)

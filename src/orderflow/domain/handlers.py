@@ -18,7 +18,7 @@ from . import events as ev
 from .dates import add_months, after_days
 from .errors import DeadlinePassed, InvalidAmount, InvalidArgument, NotAllowed, UnknownReference
 from .graph import Route
-from .money import Money, checked_amount, quantize
+from .money import Money, checked_amount, quantize, zero
 from .order import Extra, Offer, Order, Proposal
 from .states import Deadline, Role, State
 
@@ -55,23 +55,26 @@ def _amount(order: Order, money: Money, what: str, below: Decimal | None = None)
     return amount
 
 
-def completed(order: Order, now: datetime, cause: str, refund: Decimal = Decimal(0)) -> ev.Event:
+def completed(order: Order, now: datetime, cause: str, refund: Decimal | None = None) -> ev.Event:
     """Completion: the seller's share (less any split refund) to the wallet (R-MONEY-3, -7)."""
-    share = order.seller_share
+    terms = order.terms
+    # ``order.seller_share`` written out: a completing order has not ended yet (R-MONEY-7)
+    share = order.ledger.escrow - terms.platform_fee
     return made.OrderCompleted(
         at=now,
         cause=cause,
-        refund=quantize(refund, order.terms.currency),
-        seller_credit=share - refund,
-        platform_revenue=order.terms.platform_fee,
-        review_until=add_months(now, order.terms.policy.review_months),
+        refund=zero(terms.currency) if refund is None else quantize(refund, terms.currency),
+        seller_credit=share if refund is None else share - refund,
+        platform_revenue=terms.platform_fee,
+        review_until=add_months(now, terms.policy.review_months),
     )
 
 
 def canceled(order: Order, now: datetime, cause: str, by: Role | None) -> ev.Event:
     """Cancellation: everything in escrow back to the buyer, fee included (R-MONEY-4)."""
+    due = order.delivery_due  # ``order.is_overdue(now)``, written out
     return made.OrderCanceled(
-        at=now, cause=cause, by=by, refund=order.ledger.escrow, late=order.is_overdue(now)
+        at=now, cause=cause, by=by, refund=order.ledger.escrow, late=due is not None and now >= due
     )
 
 
@@ -164,7 +167,7 @@ def _resolve_dispute(order: Order, cmd: c.ResolveDispute, now: datetime, route: 
                 f"the order's expiry ({order.expires_at.isoformat()}) has passed: it can no longer restart"
             )
         return [made.OrderRestarted(at=now, delivery_due=after_days(now, order.delivery_days))]
-    refund = Decimal(0)
+    refund = None
     if cmd.outcome is c.Outcome.SPLIT:
         assert cmd.buyer_amount is not None  # the command's validator requires it
         refund = _amount(order, cmd.buyer_amount, "buyer_amount", below=order.seller_share)
