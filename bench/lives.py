@@ -11,7 +11,8 @@ orderflow with::
 (the difference of the two "Collected" totals, divided by 1,200 lives, is the cost of a life).
 A second argument names another subject of ``bench_core`` to count the same way, side by side:
 ``faq`` (transitions as its FAQ advises), ``naive`` (a Machine per order), ``prototype``
-(bench/core_prototype.py) or ``floor`` (bench/values_floor.py); the default is ``orderflow``.
+(bench/core_prototype.py), ``frozen`` (the prototype with its values frozen,
+bench/core_prototype_frozen.py) or ``floor`` (bench/values_floor.py); the default is ``orderflow``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from bench.bench_core import (
     life,
 )
 from bench.core_prototype import Prototype
+from bench.core_prototype_frozen import FrozenPrototype
 from bench.values_floor import ValuesFloor
 
 
@@ -51,6 +53,10 @@ def _prototype() -> Subject:
     return Prototype(ARGUMENTS, PAID_AT, STEP, host_placement)
 
 
+def _frozen() -> Subject:
+    return FrozenPrototype(ARGUMENTS, PAID_AT, STEP, host_placement)
+
+
 def _floor() -> Subject:
     return ValuesFloor(Orderflow())
 
@@ -60,6 +66,7 @@ SUBJECTS: dict[str, Callable[[], Subject]] = {
     "faq": _faq,
     "naive": _naive,
     "prototype": _prototype,
+    "frozen": _frozen,
     "floor": _floor,
 }
 
