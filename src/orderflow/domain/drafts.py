@@ -62,7 +62,9 @@ PLAIN = os.environ.get("ORDERFLOW_PLAIN_ATTRS", "") not in ("", "0")
 _set_class = object.__dict__["__class__"].__set__  # passes by the frozen class's __setattr__
 
 #: ``builder(cls)``: the function ``fast_init`` made beside ``cls.__init__``.
-_BUILDS: dict[type, Callable[..., Any] | tuple[str, dict[str, Any]]] = {}  # (source, names) until built
+#: Until first asked for: (the source filling a draft, or None if none can fit; the source setting
+#: slots through descriptors, or None if a draft is sure; the names the code reads).
+_BUILDS: dict[type, Callable[..., Any] | tuple[str | None, str | None, dict[str, Any]]] = {}
 
 #: The fewest fields for which ``__init__`` filling a draft beats setting each slot through its
 #: descriptor (see the module docstring).
@@ -174,12 +176,14 @@ def fast_init(cls: type[T]) -> type[T]:
         raise _refuse(cls, "__attrs_pre_init__ is not supported")
     if PLAIN:
         return cls
-    draft = _draft_of(cls)
-    # A builder fills a draft whenever one fits; ``__init__``, which must first swap the instance
-    # the class call made into its draft, only from DRAFT_FIELDS fields (see the module docstring).
-    drafted = draft is not None and sum(f.init for f in fields) >= DRAFT_FIELDS
+    # ``__init__``, which must first swap the instance the class call made into its draft, fills
+    # one from DRAFT_FIELDS fields (see the module docstring); a builder fills a draft whenever one
+    # fits, and a smaller class's draft is made when its builder is first asked for.
+    many = sum(f.init for f in fields) >= DRAFT_FIELDS
+    draft = _draft_of(cls) if many else None
+    drafted = draft is not None
     namespace: dict[str, Any] = {"_set_class": _set_class, "NOTHING": attrs.NOTHING, "_config": attr._config}
-    if draft is not None:
+    if drafted:
         namespace["_draft"] = draft
     positional: list[str] = []
     keyword: list[str] = []
@@ -259,10 +263,6 @@ def fast_init(cls: type[T]) -> type[T]:
         ]
     else:
         init_lines = set_filled
-    if draft is not None:
-        build_lines = ["    self = _draft()", *filled, "    self.__class__ = _frozen"]
-    else:
-        build_lines = ["    self = _new(_frozen)", *set_filled]
     source = "\n".join(
         [f"def __init__({', '.join(['self', *parameters])}):", *(init_lines + after or ["    pass"])]
     )
@@ -270,8 +270,17 @@ def fast_init(cls: type[T]) -> type[T]:
     init.__annotations__ = dict(cls.__init__.__annotations__)  # attrs' own, from the field types
     init.__doc__ = cls.__init__.__doc__
     cls.__init__ = init  # type: ignore[method-assign]
-    source = "\n".join([f"def build({', '.join(parameters)}):", *build_lines, *after, "    return self"])
-    _BUILDS[cls] = (source + "\n", namespace)  # compiled by its first ``builder(cls)``: import stays fast
+
+    def build_source(lines: list[str]) -> str:
+        return "\n".join([f"def build({', '.join(parameters)}):", *lines, *after, "    return self"]) + "\n"
+
+    by_draft = build_source(["    self = _draft()", *filled, "    self.__class__ = _frozen"])
+    by_descriptors = build_source(["    self = _new(_frozen)", *set_filled])
+    _BUILDS[cls] = (  # compiled by the first ``builder(cls)``: import stays fast
+        None if many and not drafted else by_draft,
+        None if drafted else by_descriptors,
+        namespace,
+    )
     return cls
 
 
@@ -285,7 +294,15 @@ def builder(cls: type[T]) -> Callable[..., T]:
     if build is None:
         return cls
     if isinstance(build, tuple):
-        source, namespace = build
+        by_draft, by_descriptors, namespace = build
+        if by_draft is not None and "_draft" not in namespace:
+            draft = _draft_of(cls)
+            if draft is None:
+                by_draft = None
+            else:
+                namespace["_draft"] = draft
+        source = by_draft if by_draft is not None else by_descriptors
+        assert source is not None  # fast_init gives one or the other
         build = _BUILDS[cls] = _compile(cls, "build", source, namespace)
     return build
 
