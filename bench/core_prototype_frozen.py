@@ -40,19 +40,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 if __package__ in (None, ""):  # run as a script: make the ``bench`` package importable
     sys.path.insert(0, str(FilePath(__file__).resolve().parents[1]))
 
+from bench import core_prototype as plain
 from bench.baselines import Path
-from bench.core_prototype import (
-    _ACCEPT,
-    _ANSWER,
-    _BOTH,
-    _CENT,
-    _DAY,
-    _DECIDE,
-    _REVIEW,
-    _ROLES,
-    _ZERO,
-    Refused,
-)
+from bench.core_prototype import _ACCEPT, _BOTH, _CENT, _ROLES, _ZERO, ROUTES, Refused
 
 _tuple = tuple.__new__
 
@@ -213,55 +203,10 @@ class Command(Frozen, _CommandDraft, metaclass=_CommandType):
         def __init__(self, action: str, actor: str, reason: str = "", outcome: str = "") -> None: ...
 
 
-class Order(Frozen):
-    """One version of an order, as the prototype's (built only by ``place`` and ``decide``)."""
+class Order(Frozen, plain.Order):
+    """One version of an order: the prototype's slots, frozen (built only by ``place`` and ``decide``)."""
 
-    __slots__ = (
-        "accepted_at",
-        "buyer",
-        "credited",
-        "currency",
-        "delivery_days",
-        "delivery_due",
-        "escrow",
-        "expires_at",
-        "fee",
-        "id",
-        "late",
-        "paid",
-        "paid_at",
-        "refunded",
-        "requested_at",
-        "revenue",
-        "revisions",
-        "seller",
-        "state",
-        "timer_due",
-        "updated_at",
-        "version",
-    )  # fmt: skip
-    id: str
-    buyer: str
-    seller: str
-    currency: str
-    fee: Decimal
-    paid_at: datetime
-    state: str
-    version: int
-    updated_at: datetime
-    expires_at: datetime
-    delivery_days: int
-    delivery_due: datetime | None
-    timer_due: datetime | None
-    accepted_at: datetime | None
-    requested_at: datetime | None
-    late: bool | None
-    paid: Decimal
-    escrow: Decimal
-    refunded: Decimal
-    credited: Decimal
-    revenue: Decimal
-    revisions: int
+    __slots__ = ()
 
 
 class Event(NamedTuple):
@@ -394,91 +339,6 @@ def place(p: Placement) -> Decision:
     return decision
 
 
-# What each move does: (state, action) -> {actor: step}; a step checks its situation, sets the
-# fields of the new order's draft, and returns its event's fields (name, at, data).
-Fields = tuple[str, datetime, tuple[Any, ...]]
-Step = Callable[[Order, Order, datetime, Any], Fields]
-
-
-def _accept(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    n.state, n.accepted_at, n.timer_due = "in_progress", now, None
-    n.delivery_due = now + _DAY * o.delivery_days
-    return "OrderAccepted", now, (n.delivery_due,)
-
-
-def _deliver(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    late = now >= o.delivery_due  # type: ignore[operator]
-    n.state, n.delivery_due, n.timer_due, n.late = "delivered", None, now + _REVIEW, bool(o.late) or late
-    return "OrderDelivered", now, (late,)
-
-
-def _complete(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    share = o.escrow - o.fee
-    n.state, n.timer_due, n.escrow = "completed", None, _ZERO
-    n.credited, n.revenue = o.credited + share, o.revenue + o.fee
-    return "OrderCompleted", now, (share, o.fee)
-
-
-def _cancel(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    n.state, n.timer_due, n.escrow, n.refunded = "canceled", None, _ZERO, o.refunded + o.escrow
-    return "OrderCanceled", now, (o.escrow,)
-
-
-def _request_revision(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    n.state, n.timer_due, n.requested_at, n.revisions = (
-        "revision_requested",
-        now + _ANSWER,
-        now,
-        o.revisions + 1,
-    )
-    return "RevisionRequested", now, ()
-
-
-def _accept_revision(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    n.state, n.timer_due = "in_progress", None
-    n.delivery_due = o.requested_at + _DAY * o.delivery_days  # type: ignore[operator, assignment]
-    return "RevisionAccepted", now, ()
-
-
-def _refuse_revision(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    n.state, n.timer_due = "revision_refused", now + _DECIDE
-    return "RevisionRefused", now, (c.reason,)
-
-
-def _request_cancellation(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    if now >= o.delivery_due:  # type: ignore[operator]
-        raise Refused("late: cancel instead")
-    n.state, n.timer_due = "cancellation_requested", now + _ANSWER
-    return "CancellationRequested", now, ()
-
-
-def _dispute(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    n.state, n.timer_due = "disputed", None
-    return "DisputeOpened", now, (c.actor,)
-
-
-def _resolve(o: Order, n: Order, now: datetime, c: Any) -> Fields:
-    if c.outcome != "release":
-        raise Refused("the prototype only releases")
-    return _complete(o, n, now, c)
-
-
-ROUTES: dict[tuple[str, str], dict[str, Step]] = {
-    ("pending", "accept"): {"seller": _accept},
-    ("pending", "cancel"): {"buyer": _cancel, "seller": _cancel},
-    ("in_progress", "deliver"): {"seller": _deliver},
-    ("in_progress", "request_cancellation"): {"buyer": _request_cancellation},
-    ("cancellation_requested", "accept_cancellation"): {"seller": _cancel},
-    ("delivered", "close"): {"buyer": _complete},
-    ("delivered", "request_revision"): {"buyer": _request_revision},
-    ("revision_requested", "accept_revision"): {"seller": _accept_revision},
-    ("revision_requested", "refuse_revision"): {"seller": _refuse_revision},
-    ("revision_refused", "close"): {"buyer": _complete},
-    ("revision_refused", "open_dispute"): {"buyer": _dispute, "platform": _dispute},
-    ("disputed", "resolve_dispute"): {"platform": _resolve},
-}
-
-
 def decide(order: Order, command: Command, now: datetime) -> Decision:
     if type(now) is not datetime or now.tzinfo is not timezone.utc or now < order.updated_at:
         raise Refused("bad time")
@@ -550,7 +410,9 @@ def _self_check() -> None:
     for decision in (placed, accepted, canceled):
         values += [decision, decision.order, *decision.events, *decision.effects]
     for value in values:
-        fields = getattr(value, "_fields", None) or type(value).__slots__
+        fields = getattr(value, "_fields", None) or [
+            name for kind in type(value).__mro__ for name in getattr(kind, "__slots__", ())
+        ]
         for field in (*fields, "other"):
             for change in (partial(setattr, value, field, 1), partial(delattr, value, field)):
                 try:
