@@ -16,10 +16,10 @@ one ``Refused``. So it is an upper bound on what a plain rewrite could gain, not
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from bench.baselines import Path
 
@@ -206,9 +206,55 @@ class Decision:
         return self._effects
 
 
-def _copy(order: Order, at: datetime) -> Order:
-    """A new version of ``order``, every field copied by a plain store (no loop)."""
-    new = Order.__new__(Order)
+#: An event's fields: its name, its instant and its data.
+Fields = tuple[str, datetime, tuple[Any, ...]]
+
+
+class Amount(Protocol):
+    """What ``_checked`` reads of a ``Money``, this prototype's or the frozen one's."""
+
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+
+
+class Bought(Protocol):
+    """What ``_opened`` reads of an ``Option``."""
+
+    @property
+    def price(self) -> Amount: ...
+    @property
+    def delivery_days(self) -> int: ...
+
+
+class Placed(Protocol):
+    """What ``_opened`` reads of a ``Placement``, this prototype's or the frozen one's."""
+
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def buyer(self) -> str: ...
+    @property
+    def seller(self) -> str: ...
+    @property
+    def price(self) -> Amount: ...
+    @property
+    def delivery_days(self) -> int: ...
+    @property
+    def paid_at(self) -> datetime: ...
+    @property
+    def options(self) -> Sequence[Bought]: ...
+    @property
+    def tip(self) -> Amount | None: ...
+    @property
+    def fee(self) -> Amount | None: ...
+
+
+def _copy(order: Order, at: datetime, make: Callable[[], Order] = Order) -> Order:
+    """A new version of ``order`` made by ``make`` (the frozen prototype passes its draft class),
+    every field copied by a plain store (no loop)."""
+    new = make()
     new.accepted_at = order.accepted_at
     new.buyer = order.buyer
     new.credited = order.credited
@@ -233,7 +279,7 @@ def _copy(order: Order, at: datetime) -> Order:
     return new
 
 
-def _checked(money: Money | None, currency: str) -> Decimal:
+def _checked(money: Amount | None, currency: str) -> Decimal:
     if money is None:
         return _ZERO
     amount = money.amount
@@ -242,7 +288,8 @@ def _checked(money: Money | None, currency: str) -> Decimal:
     return amount
 
 
-def place(p: Placement) -> Decision:
+def _opened(p: Placed, order: Order) -> tuple[Order, Fields]:
+    """``order``, made empty by the caller, filled as the new order of ``p``; and its event's fields."""
     currency = p.price.currency
     price = _checked(p.price, currency)
     if not price:
@@ -252,7 +299,6 @@ def place(p: Placement) -> Decision:
     for option in p.options:
         paid += _checked(option.price, currency)
         days += option.delivery_days
-    order = Order.__new__(Order)
     order.id, order.buyer, order.seller, order.currency = p.order_id, p.buyer, p.seller, currency
     order.fee, order.paid_at, order.state, order.version = _checked(p.fee, currency), p.paid_at, "pending", 1
     at = p.paid_at
@@ -263,13 +309,17 @@ def place(p: Placement) -> Decision:
     order.paid = order.escrow = paid
     order.refunded = order.credited = order.revenue = _ZERO
     order.revisions = 0
-    return Decision(order, (Event("OrderPlaced", at, (price, p.options, p.tip)),), None)
+    return order, ("OrderPlaced", at, (price, p.options, p.tip))
+
+
+def place(p: Placement) -> Decision:
+    order, fields = _opened(p, Order())
+    return Decision(order, (Event(*fields),), None)
 
 
 # What each move does: (state, action) -> {actor: step}; a step checks its situation, sets the
 # new order's fields and returns its event's fields (name, at, data), which ``decide`` makes an
 # event of (``bench/core_prototype_frozen.py`` takes the same steps).
-Fields = tuple[str, datetime, tuple[Any, ...]]
 Step = Callable[[Order, Order, datetime, Any], Fields]
 
 

@@ -42,7 +42,7 @@ if __package__ in (None, ""):  # run as a script: make the ``bench`` package imp
 
 from bench import core_prototype as plain
 from bench.baselines import Path
-from bench.core_prototype import _ACCEPT, _BOTH, _CENT, _ROLES, _ZERO, ROUTES, Refused
+from bench.core_prototype import _BOTH, _ROLES, ROUTES, Refused
 
 _tuple = tuple.__new__
 
@@ -232,9 +232,9 @@ class Decision(Frozen):
     """The new order, its events and, derived when first read, its effects (built only here)."""
 
     __slots__ = ("_before", "_effects", "events", "order")
-    order: Order
+    order: plain.Order  # a frozen Order once built (typed as its base: the steps fill drafts of it)
     events: tuple[Event, ...]
-    _before: Order | None
+    _before: plain.Order | None
     _effects: tuple[Effect, ...] | None
 
     @property
@@ -270,68 +270,13 @@ class _DecisionDraft(Decision):
     __delattr__ = object.__delattr__
 
 
-def _copy(order: Order, at: datetime) -> Order:
-    """A draft of the next version of ``order``, every field copied by a plain store (no loop)."""
-    new: Order = _OrderDraft()
-    new.accepted_at = order.accepted_at
-    new.buyer = order.buyer
-    new.credited = order.credited
-    new.currency = order.currency
-    new.delivery_days = order.delivery_days
-    new.delivery_due = order.delivery_due
-    new.escrow = order.escrow
-    new.expires_at = order.expires_at
-    new.fee = order.fee
-    new.id = order.id
-    new.late = order.late
-    new.paid = order.paid
-    new.paid_at = order.paid_at
-    new.refunded = order.refunded
-    new.requested_at = order.requested_at
-    new.revenue = order.revenue
-    new.revisions = order.revisions
-    new.seller = order.seller
-    new.state = order.state
-    new.timer_due = order.timer_due
-    new.version, new.updated_at = order.version + 1, at
-    return new
-
-
-def _checked(money: Money | None, currency: str) -> Decimal:
-    if money is None:
-        return _ZERO
-    amount = money.amount
-    if money.currency != currency or amount < 0 or amount > 1_000_000 or not amount.same_quantum(_CENT):
-        raise Refused("bad amount")
-    return amount
-
-
 def place(p: Placement) -> Decision:
-    currency = p.price.currency
-    price = _checked(p.price, currency)
-    if not price:
-        raise Refused("price must be positive")
-    days = p.delivery_days
-    paid = price + _checked(p.tip, currency) + _checked(p.fee, currency)
-    for option in p.options:
-        paid += _checked(option.price, currency)
-        days += option.delivery_days
-    order: Order = _OrderDraft()
-    order.id, order.buyer, order.seller, order.currency = p.order_id, p.buyer, p.seller, currency
-    order.fee, order.paid_at, order.state, order.version = _checked(p.fee, currency), p.paid_at, "pending", 1
-    at = p.paid_at
-    month = at.month + 4
-    order.updated_at, order.expires_at = at, at.replace(year=at.year + month // 12, month=month % 12 + 1)
-    order.delivery_days, order.delivery_due, order.timer_due = days, None, at + _ACCEPT
-    order.accepted_at = order.requested_at = order.late = None
-    order.paid = order.escrow = paid
-    order.refunded = order.credited = order.revenue = _ZERO
-    order.revisions = 0
+    order, fields = plain._opened(p, _OrderDraft())
     order.__class__ = Order
     decision: Decision = _DecisionDraft()
     decision.order, decision.events, decision._before, decision._effects = (
         order,
-        (_tuple(Event, ("OrderPlaced", at, (price, p.options, p.tip))),),
+        (_tuple(Event, fields),),
         None,
         None,
     )
@@ -339,7 +284,7 @@ def place(p: Placement) -> Decision:
     return decision
 
 
-def decide(order: Order, command: Command, now: datetime) -> Decision:
+def decide(order: plain.Order, command: Command, now: datetime) -> Decision:
     if type(now) is not datetime or now.tzinfo is not timezone.utc or now < order.updated_at:
         raise Refused("bad time")
     timer = order.timer_due
@@ -348,7 +293,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     step = ROUTES.get((order.state, command.action), {}).get(command.actor)
     if step is None:
         raise Refused(f"{command.actor} may not {command.action} while {order.state}")
-    new = _copy(order, now)
+    new = plain._copy(order, now, _OrderDraft)
     event = _tuple(Event, step(order, new, now, command))
     new.__class__ = Order
     decision: Decision = _DecisionDraft()  # inline: a helper's call would cost more than the swap
@@ -371,7 +316,7 @@ class FrozenPrototype:
     ) -> None:
         self.arguments, self.paid_at, self.step, self.placement = arguments, paid_at, step, placement
 
-    def new(self, serial: int) -> Order:
+    def new(self, serial: int) -> plain.Order:
         placed: Placement = self.placement(serial, Placement, Money, Option)
         return place(placed).order
 
@@ -385,10 +330,10 @@ class FrozenPrototype:
         (action, actor, arguments), now = move
         return Command(action, actor, **arguments), now
 
-    def fire(self, order: Order, command: tuple[Command, datetime]) -> Order:
+    def fire(self, order: plain.Order, command: tuple[Command, datetime]) -> plain.Order:
         return decide(order, *command).order
 
-    def state(self, order: Order) -> str:
+    def state(self, order: plain.Order) -> str:
         return str(order.state)
 
 
