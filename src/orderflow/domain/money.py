@@ -220,12 +220,6 @@ class Ledger:
     seller_credited: Decimal
     platform_revenue: Decimal
 
-    @classmethod
-    def opened(cls, currency: str, paid: Decimal) -> Ledger:
-        """All of the payment held in escrow (R-MONEY-1)."""
-        nothing = zero(currency)
-        return new_ledger(currency, paid, paid, nothing, nothing, nothing)
-
     def pay_in(self, amount: Decimal) -> Ledger:
         """An extra bought during the order: paid and held in escrow (R-PROG-2)."""
         return new_ledger(
@@ -245,8 +239,8 @@ class Ledger:
         platform: Decimal = Decimal(0),
     ) -> Ledger:
         """Move money out of escrow to the buyer, the seller's wallet and the platform."""
-        # Nothing is added for a part that is zero (an addition costs four tests): a completion
-        # refunds nothing, a cancellation credits nothing.
+        # A part that is zero is not added (an addition costs about four times its truth test):
+        # a completion refunds nothing, a cancellation credits nothing.
         if not refund:
             out = seller + platform  # a completion, an expiry
         elif not (seller or platform):
