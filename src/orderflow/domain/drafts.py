@@ -95,6 +95,16 @@ def _refuse(cls: type, problem: str) -> TypeError:
 
 
 def _draft_of(cls: type) -> type | None:
+    """The draft of ``cls`` (made once: ``fast_init``, its builder and ``copier`` share it)."""
+    if cls not in _DRAFTS:
+        _DRAFTS[cls] = _new_draft(cls)
+    return _DRAFTS[cls]
+
+
+_DRAFTS: dict[type, type | None] = {}
+
+
+def _new_draft(cls: type) -> type | None:
     """A mutable subclass of ``cls`` adding nothing to its layout, or None if ``__class__``
     assignment cannot swap them.
 
