@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime, timedelta, timezone
 from decimal import Context, Decimal, Inexact, InvalidOperation, Rounded, localcontext
 from typing import Any
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 
 from orderflow import (
     COMMANDS,
+    Deadline,
     InvalidAmount,
     InvalidArgument,
     Money,
@@ -36,9 +38,9 @@ from orderflow import (
     advance,
     place_order,
 )
-from orderflow.domain import money
+from orderflow.domain import commands, events, money, states
 from orderflow.domain import validators as v
-from orderflow.domain.commands import Close
+from orderflow.domain.commands import Close, Outcome
 from orderflow.domain.decide import AMOUNT_FREE, decide
 from orderflow.domain.decision import Decision
 from orderflow.domain.drafts import PLAIN, builder, family
@@ -146,6 +148,27 @@ def test_every_event_builder_builds_what_its_class_builds() -> None:
     assert type(built) is OrderDelivered
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         built.late = True  # type: ignore[misc]
+
+
+def test_made_has_a_builder_of_every_event_and_keeps_the_one_it_compiled() -> None:
+    arguments: dict[str, Any] = {"at": PAID_AT, "late": True, "review_due": PAID_AT + timedelta(days=7)}
+    for kind in family(Event):
+        assert callable(getattr(events.made, kind.__name__)), kind
+    first = events._stand_in(OrderDelivered)  # what ``made.OrderDelivered`` is until first called
+    assert first(**arguments) == OrderDelivered(**arguments)
+    assert events.made.OrderDelivered is builder(OrderDelivered)  # put in the stand-in's place
+    assert events.made.OrderDelivered(**arguments) == OrderDelivered(**arguments)
+    with pytest.raises(AttributeError):
+        events.made.NotAnEvent  # noqa: B018
+
+
+@pytest.mark.parametrize(("module", "kinds"), [(states, (State, Role, Deadline)), (commands, (Outcome,))])
+def test_each_member_constant_is_its_enum_member(module: object, kinds: tuple[type[enum.Enum], ...]) -> None:
+    """``states.PENDING`` and the like stand for ``State.PENDING`` in the hot paths (Python 3.11
+    reads a member from its class through a Python-level hook)."""
+    for kind in kinds:
+        for member in kind:
+            assert getattr(module, member.name) is member, member
 
 
 def test_builders_refuse_what_the_classes_refuse() -> None:

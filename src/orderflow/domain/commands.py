@@ -104,6 +104,13 @@ class Outcome(str, enum.Enum):
         return self.value
 
 
+# The members as module constants (see ``states.PENDING``: a member read from its class costs a
+# Python-level hook on Python 3.11).
+REFUND = Outcome.REFUND
+SPLIT = Outcome.SPLIT
+RESTART = Outcome.RESTART
+RELEASE = Outcome.RELEASE
+
 _OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 
 
@@ -116,7 +123,7 @@ def _outcome(value: object) -> Outcome:
 
 
 def _buyer_amount(instance: ResolveDispute, _: object, value: Money | None) -> None:
-    if (value is not None) != (instance.outcome is Outcome.SPLIT):
+    if (value is not None) != (instance.outcome is SPLIT):
         raise InvalidArgument("buyer_amount is required for a split, and only for a split")
     if value is not None and not isinstance(value, Money):
         raise InvalidArgument(f"buyer_amount must be Money, not {value!r}")

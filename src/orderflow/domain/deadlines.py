@@ -12,7 +12,7 @@ from datetime import datetime
 import attrs
 
 from .order import Order
-from .states import ACTIVE, Deadline, Role, State
+from .states import ACTIVE, DELIVERY, EXPIRY, OFFER, Deadline, Role, State
 
 #: R-TIME-3: the deadlines running in each state, besides expiry (every active state) and the
 #: lapse of each open offer. on_hold, disputed and terminal states run none.
@@ -46,7 +46,7 @@ def deadline_instant(order: Order, deadline: Deadline) -> datetime | None:
     """The instant of a state deadline of ``order`` if it is running, else None."""
     if deadline not in STATE_DEADLINES.get(order.state, ()):
         return None
-    return order.delivery_due if deadline is Deadline.DELIVERY else order.timer_due
+    return order.delivery_due if deadline is DELIVERY else order.timer_due
 
 
 def running(order: Order) -> Iterator[Due]:
@@ -58,8 +58,8 @@ def running(order: Order) -> Iterator[Due]:
         if at is not None:
             yield Due(at, _PRIORITY[deadline], deadline)
     for offer in order.offers:
-        yield Due(offer.lapses_at, _PRIORITY[Deadline.OFFER], Deadline.OFFER, offer.offer_id)
-    yield Due(order.expires_at, _PRIORITY[Deadline.EXPIRY], Deadline.EXPIRY)
+        yield Due(offer.lapses_at, _PRIORITY[OFFER], OFFER, offer.offer_id)
+    yield Due(order.expires_at, _PRIORITY[EXPIRY], EXPIRY)
 
 
 def running_deadlines(order: Order) -> dict[str, datetime]:

@@ -18,9 +18,7 @@ from . import events as ev
 from .drafts import family, fast_init
 from .money import Money
 from .order import Order
-from .states import TERMINAL, Role, State
-
-BUYER, SELLER, PLATFORM = Role
+from .states import BUYER, COMPLETED, SELLER, TERMINAL, Role
 
 
 @attrs.frozen
@@ -259,7 +257,7 @@ def _statistics(event: ev.Event, before: Order, after: Order) -> SellerStatistic
     late_now = isinstance(event, (ev.OrderCanceled, ev.OrderExpired)) and event.late
     late = bool(before.late_delivery) or late_now
     on_time = None if before.late_delivery is None and not late else not late
-    completed, accepted = after.state is State.COMPLETED, before.accepted_at is not None
+    completed, accepted = after.state is COMPLETED, before.accepted_at is not None
     return SellerStatistics(after.terms.seller, completed, on_time, accepted)
 
 

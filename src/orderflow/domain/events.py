@@ -8,6 +8,8 @@ when an event's fields change meaning.
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,7 +19,21 @@ import attrs
 from .drafts import PLAIN, builder, family, fast_init
 from .money import Ledger, new_ledger, zero
 from .order import Extra, Offer, Order, OrderHold, Proposal, Terms, draft, finish, new_order
-from .states import Role, State
+from .states import (
+    CANCELED,
+    CANCELLATION_REQUESTED,
+    COMPLETED,
+    DELIVERED,
+    DISPUTED,
+    EXPIRED,
+    IN_PROGRESS,
+    ON_HOLD,
+    PENDING,
+    REVISION_REFUSED,
+    REVISION_REQUESTED,
+    Role,
+    State,
+)
 
 SCHEMA_VERSION = 1
 
@@ -86,7 +102,7 @@ class OrderPlaced(Event):
         # timer_due, positionally: keywords cost a name lookup each
         return new_order(
             terms,
-            State.PENDING,
+            PENDING,
             1,
             new_ledger(terms.currency, paid, paid, nothing, nothing, nothing),  # R-MONEY-1
             self.at,
@@ -102,7 +118,7 @@ class OrderAccepted(Event):
     delivery_due: datetime
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.IN_PROGRESS
+        new.state = IN_PROGRESS
         new.accepted_at = self.at
         new.delivery_due = self.delivery_due
         new.timer_due = None
@@ -114,7 +130,7 @@ class OrderDelivered(Event):
     review_due: datetime
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.DELIVERED
+        new.state = DELIVERED
         new.delivery_due = None
         new.timer_due = self.review_due
         new.late_delivery = bool(order.late_delivery) or self.late
@@ -125,7 +141,7 @@ class CancellationRequested(Event):
     answer_due: datetime
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.CANCELLATION_REQUESTED
+        new.state = CANCELLATION_REQUESTED
         new.timer_due = self.answer_due
 
 
@@ -134,7 +150,7 @@ class CancellationRefused(Event):
     reason: str
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.IN_PROGRESS
+        new.state = IN_PROGRESS
         new.timer_due = None
         new.cancellation_refusals = order.cancellation_refusals + 1
 
@@ -144,7 +160,7 @@ class RevisionRequested(Event):
     answer_due: datetime
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.REVISION_REQUESTED
+        new.state = REVISION_REQUESTED
         new.timer_due = self.answer_due
         new.revision_requested_at = self.at
         new.revisions = order.revisions + 1
@@ -155,7 +171,7 @@ class RevisionAccepted(Event):
     delivery_due: datetime
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.IN_PROGRESS
+        new.state = IN_PROGRESS
         new.delivery_due = self.delivery_due
         new.timer_due = None
 
@@ -166,7 +182,7 @@ class RevisionRefused(Event):
     decision_due: datetime
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.REVISION_REFUSED
+        new.state = REVISION_REFUSED
         new.timer_due = self.decision_due
 
 
@@ -177,7 +193,7 @@ class DisputeOpened(Event):
     by: Role | None
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.DISPUTED
+        new.state = DISPUTED
         new.timer_due = None
 
 
@@ -188,14 +204,14 @@ class OrderRestarted(Event):
     delivery_due: datetime
 
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.IN_PROGRESS
+        new.state = IN_PROGRESS
         new.delivery_due = self.delivery_due
 
 
 @attrs.frozen(kw_only=True)
 class OrderHeld(Event):
     def _update(self, order: Order, new: Draft) -> None:
-        new.state = State.ON_HOLD
+        new.state = ON_HOLD
         new.hold = OrderHold(self.at, order.state)
 
 
@@ -241,7 +257,7 @@ class OrderCompleted(Event):
         ledger = order.ledger.settle(
             refund=self.refund, seller=self.seller_credit, platform=self.platform_revenue
         )
-        _end(new, State.COMPLETED, ledger)
+        _end(new, COMPLETED, ledger)
         new.review_until = self.review_until
 
 
@@ -259,7 +275,7 @@ class OrderCanceled(Event):
     late: bool
 
     def _update(self, order: Order, new: Draft) -> None:
-        _end(new, State.CANCELED, order.ledger.settle(refund=self.refund))
+        _end(new, CANCELED, order.ledger.settle(refund=self.refund))
 
 
 @attrs.frozen(kw_only=True)
@@ -271,7 +287,7 @@ class OrderExpired(Event):
     late: bool
 
     def _update(self, order: Order, new: Draft) -> None:
-        _end(new, State.EXPIRED, order.ledger.settle(platform=self.platform_revenue))
+        _end(new, EXPIRED, order.ledger.settle(platform=self.platform_revenue))
 
 
 def _end(new: Draft, state: State, ledger: Ledger) -> None:
@@ -316,7 +332,7 @@ class CustomOfferAccepted(Event):
 
 
 def _pay_extra(order: Order, new: Draft, extra: Extra, delivery_due: datetime) -> None:
-    new.state = State.IN_PROGRESS
+    new.state = IN_PROGRESS
     new.ledger = order.ledger.pay_in(extra.price)
     new.delivery_days = order.delivery_days + extra.delivery_days
     new.delivery_due = delivery_due
@@ -424,17 +440,24 @@ for _kind in family(Event):
 #: about half the cost (``drafts.builder``): the core builds its events with it. A module using it
 #: shows type checkers this module instead (``if TYPE_CHECKING: from . import events as made``),
 #: so its calls are checked as the classes' own.
-class _Made:
-    """``made``: each event's builder, compiled when first asked for (then an attribute)."""
+#:
+#: ``made`` is a plain module, so that reading a builder from it is one specialized load. Each
+#: name starts as a stand-in that compiles the builder when first called (import stays fast) and
+#: puts it in its place. (Not a module ``__getattr__``: CPython 3.11 does not specialize loads from
+#: a module that has one, nor from an object whose class has one, and then every read costs about
+#: 400 instructions.)
+made = types.ModuleType(f"{__name__}.made", "Each event's builder, compiled when first called.")
 
-    def __getattr__(self, name: str) -> Any:  # only for a name not asked for yet
-        kind = _EVENTS.get(name)
-        if kind is None:
-            raise AttributeError(name)
+
+def _stand_in(kind: type[Event]) -> Callable[..., Any]:
+    def first(*args: Any, **kwargs: Any) -> Any:
         build = builder(kind)
-        setattr(self, name, build)
-        return build
+        setattr(made, kind.__name__, build)
+        return build(*args, **kwargs)
+
+    first.__qualname__ = first.__name__ = kind.__name__
+    return first
 
 
-_EVENTS = {kind.__name__: kind for kind in family(Event)}
-made = _Made()
+for _kind in family(Event):
+    setattr(made, _kind.__name__, _stand_in(_kind))

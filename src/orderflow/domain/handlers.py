@@ -20,7 +20,7 @@ from .errors import DeadlinePassed, InvalidAmount, InvalidArgument, NotAllowed, 
 from .graph import Route
 from .money import Money, checked_amount, quantize, zero
 from .order import Extra, Offer, Order, Proposal
-from .states import Deadline, Role, State
+from .states import ACCEPTANCE, DISPUTED, EXPIRY, IN_PROGRESS, OFFER, SELLER_ANSWER, Deadline, Role
 
 if TYPE_CHECKING:
     from . import events as made  # the classes: their calls are type-checked
@@ -121,7 +121,7 @@ def _refuse_cancellation(
     order: Order, cmd: c.RefuseCancellation, now: datetime, route: Route
 ) -> list[ev.Event]:
     refused: list[ev.Event] = [made.CancellationRefused(at=now, reason=cmd.reason)]
-    if route.dest is State.DISPUTED:  # R-CANC-5: the last refusal opens a dispute by itself
+    if route.dest is DISPUTED:  # R-CANC-5: the last refusal opens a dispute by itself
         refused.append(made.DisputeOpened(at=now, by=None))
     return refused
 
@@ -159,16 +159,16 @@ def _open_dispute(order: Order, cmd: c.OpenDispute, now: datetime, route: Route)
 
 @handles(c.ResolveDispute)
 def _resolve_dispute(order: Order, cmd: c.ResolveDispute, now: datetime, route: Route) -> list[ev.Event]:
-    if cmd.outcome is c.Outcome.REFUND:
+    if cmd.outcome is c.REFUND:
         return [canceled(order, now, cmd.action, cmd.actor)]
-    if cmd.outcome is c.Outcome.RESTART:
+    if cmd.outcome is c.RESTART:
         if now >= order.expires_at:  # R-EXP-3
             raise DeadlinePassed(
                 f"the order's expiry ({order.expires_at.isoformat()}) has passed: it can no longer restart"
             )
         return [made.OrderRestarted(at=now, delivery_due=after_days(now, order.delivery_days))]
     refund = None
-    if cmd.outcome is c.Outcome.SPLIT:
+    if cmd.outcome is c.SPLIT:
         assert cmd.buyer_amount is not None  # the command's validator requires it
         refund = _amount(order, cmd.buyer_amount, "buyer_amount", below=order.seller_share)
     return [completed(order, now, cmd.action, refund)]
@@ -188,7 +188,7 @@ def _release_hold(order: Order, cmd: c.ReleaseHold, now: datetime, route: Route)
 
 def _extra_due(order: Order, now: datetime, days: int) -> datetime:
     """R-PROG-2: days added to the running deadline; R-REF-5: work resumes from now."""
-    if order.state is State.IN_PROGRESS and order.delivery_due is not None:
+    if order.state is IN_PROGRESS and order.delivery_due is not None:
         return after_days(order.delivery_due, days)
     return after_days(now, days)
 
@@ -304,11 +304,11 @@ def closures(order: Order, now: datetime) -> list[ev.Event]:
 
 def fired(order: Order, deadline: Deadline, offer_id: str | None, at: datetime) -> list[ev.Event]:
     """The events of a deadline that fires by itself (the route was found in the graph)."""
-    if deadline is Deadline.OFFER:
+    if deadline is OFFER:
         assert offer_id is not None
         return [made.CustomOfferLapsed(at=at, offer_id=offer_id)]
-    if deadline is Deadline.EXPIRY:
+    if deadline is EXPIRY:
         return [expired(order, at)]
-    if deadline in (Deadline.ACCEPTANCE, Deadline.SELLER_ANSWER):
+    if deadline is ACCEPTANCE or deadline is SELLER_ANSWER:
         return [canceled(order, at, deadline.value, None)]
     return [completed(order, at, deadline.value)]
