@@ -183,11 +183,17 @@ def test_the_plain_switch_leaves_attrs_classes_as_attrs_made_them() -> None:
 
 
 def test_an_argument_less_command_is_one_shared_value_per_actor() -> None:
-    from orderflow import Accept, Role
+    from orderflow import Accept, InvalidArgument, Role
 
     assert Accept("seller") == Accept(Role.SELLER) == Accept(actor="seller")
     assert (Accept("seller") is Accept(Role.SELLER)) is not DRAFTS_PLAIN
     assert Accept("seller").actor is Role.SELLER
+    with pytest.raises(TypeError):  # as attrs' own __init__ refuses them
+        Accept()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Accept("seller", "buyer")  # type: ignore[call-arg]
+    with pytest.raises(InvalidArgument):
+        Accept("nobody")
 
 
 def test_only_a_shared_class_shares() -> None:

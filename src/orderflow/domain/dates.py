@@ -8,12 +8,14 @@ from functools import lru_cache
 from .errors import InvalidTime
 
 DAY = timedelta(days=1)  # R-TIME-1: a day is exactly 24 hours
+#: ``timezone.utc`` as a module global: a class attribute is not a specialized load in Python 3.11.
+UTC = timezone.utc
 
 #: The supported instants: from EARLIEST included to LATEST excluded (docs/model.md, supported
 #: ranges). Every deadline is at most a few capped durations after an instant of this range, so
 #: the thousand years left before ``datetime.max`` keep every later computation representable.
-EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST = datetime(9000, 1, 1, tzinfo=timezone.utc)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 #: The longest duration of a policy or a service (days), and the most calendar months.
 MAX_WINDOW_DAYS = 3650
 MAX_MONTHS = 120
@@ -28,13 +30,13 @@ def require_aware(instant: object, what: str = "time") -> datetime:
     """
     if not isinstance(instant, datetime):
         raise InvalidTime(f"{what} must be a datetime, not {instant!r}")
-    if instant.tzinfo is not timezone.utc:
+    if instant.tzinfo is not UTC:
         offset = instant.utcoffset()
         if offset is None:
             raise InvalidTime(f"{what} {instant.isoformat()} is naive: give it a timezone")
         # The UTC instant by subtraction: ``astimezone`` overflows near year 1 and year 9999.
         try:
-            instant = (instant.replace(tzinfo=None) - offset).replace(tzinfo=timezone.utc)
+            instant = (instant.replace(tzinfo=None) - offset).replace(tzinfo=UTC)
         except OverflowError:
             raise InvalidTime(_out_of_range(what, instant)) from None
     if not EARLIEST <= instant < LATEST:
@@ -73,7 +75,7 @@ def add_months(instant: datetime, months: int) -> datetime:
 
     Paid 31 January 10:00 UTC, plus 5 months: 30 June 10:00 UTC.
     """
-    utc = instant if instant.tzinfo is timezone.utc else instant.astimezone(timezone.utc)
+    utc = instant if instant.tzinfo is UTC else instant.astimezone(UTC)
     # Whole days, since the clock time stays: an instant plus a timedelta costs a sixth of
     # building the datetime, and orders placed on one day share the shift.
     return utc + _month_shift(utc.toordinal(), months)

@@ -9,13 +9,13 @@ applies the events. It never changes its input: a rejected command raises and ch
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 
 import attrs
 
 from . import commands as c
 from .commands import Command
-from .dates import LATEST
+from .dates import LATEST, UTC
 from .decision import Decision, commit, new_decision
 from .errors import InvalidArgument, InvalidTime, Rejection
 from .events import Event, OrderPlaced
@@ -24,9 +24,6 @@ from .guard import BEYOND, entry_point
 from .handlers import HANDLERS, closures
 from .order import Order
 from .timers import check_time, fire, nothing_due_by
-
-UTC = timezone.utc
-
 
 #: The commands whose handlers and events compute no amount: no ``Decimal`` arithmetic, no
 #: rounding, only comparisons, which are exact in any decimal context. With nothing due, deciding

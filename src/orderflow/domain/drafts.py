@@ -352,22 +352,27 @@ class Shared(type):
     (an argument-less command per actor: ``Accept("seller") is Accept(Role.SELLER)``). Any
     other call builds as usual. Under ``ORDERFLOW_PLAIN_ATTRS`` nothing is shared."""
 
-    _shared: dict[object, object]
-
-    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        if len(args) == 1 and not kwargs:
+    def __call__(cls, key: Any = attrs.NOTHING, /, *args: Any, **kwargs: Any) -> Any:
+        # The key positional-only and the shared values in a module dict: packing the arguments
+        # into a tuple and reading a class attribute (not a specialized load in Python 3.11)
+        # cost more than the lookup.
+        if not (args or kwargs):
             try:
-                return cls._shared[args[0]]
+                return _SHARED[cls][key]
             except (KeyError, TypeError):  # not shared, or unhashable: built (and checked) below
                 pass
-        return super().__call__(*args, **kwargs)
+        return super().__call__(*(() if key is attrs.NOTHING else (key,)), *args, **kwargs)
+
+
+#: The shared values of each ``Shared`` class, by key (``share``).
+_SHARED: dict[type, dict[object, object]] = {}
 
 
 def share(cls: type, keys: Iterable[object]) -> None:
     """Build the shared value of ``cls``, a ``Shared`` class, for each key (equal keys share one)."""
     if not isinstance(cls, Shared):
         raise _refuse(cls, "only a class made with metaclass=Shared shares its values")
-    cls._shared = {} if PLAIN else {key: type.__call__(cls, key) for key in keys}
+    _SHARED[cls] = {} if PLAIN else {key: type.__call__(cls, key) for key in keys}
 
 
 def family(base: type[T]) -> list[type[T]]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import attrs
 
 from . import validators as v
-from .dates import EARLIEST, LATEST, add_months, require_aware
+from .dates import EARLIEST, LATEST, UTC, add_months, require_aware
 from .decision import Decision, new_decision
 from .drafts import fast_init
 from .effects import effects_of
@@ -65,11 +65,7 @@ def place_order(placement: Placement) -> Decision:
         raise InvalidArgument(f"not a placement: {placement!r}"[:200])
     p, policy = placement, placement.policy
     paid_at = p.paid_at
-    if (
-        type(paid_at) is not datetime
-        or paid_at.tzinfo is not timezone.utc
-        or not EARLIEST <= paid_at < LATEST
-    ):
+    if type(paid_at) is not datetime or paid_at.tzinfo is not UTC or not EARLIEST <= paid_at < LATEST:
         paid_at = require_aware(paid_at, "paid_at")  # converted to UTC, or InvalidTime
     currency, cap = p.price.currency, policy.max_amount
     nothing = zero(currency)

@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import attrs
 
-from .dates import LATEST, require_aware
+from .dates import LATEST, UTC, require_aware
 from .deadlines import REMINDED, Due, ReminderDue, reminders, running
 from .decision import Decision, commit
 from .errors import InvalidArgument, InvalidTime
@@ -37,9 +37,7 @@ class NextDue:
 
 def check_time(order: Order, now: object) -> datetime:
     """``now`` if it is aware and not before the order's last event (R-TIME-1)."""
-    instant = (
-        now if type(now) is datetime and now.tzinfo is timezone.utc and now < LATEST else require_aware(now)
-    )
+    instant = now if type(now) is datetime and now.tzinfo is UTC and now < LATEST else require_aware(now)
     if instant < order.updated_at:
         raise InvalidTime(
             f"{instant.isoformat()} is before the order's last event ({order.updated_at.isoformat()})"
