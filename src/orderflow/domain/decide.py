@@ -47,6 +47,11 @@ AMOUNT_FREE: frozenset[type[Command]] = frozenset(
 )
 
 
+#: ``HANDLERS.get``, bound once: Python 3.11 compiles a method call on an imported name as an
+#: attribute load (a new bound method, not specialized) on every call.
+_handler_of = HANDLERS.get
+
+
 def decide(order: Order, command: Command, now: datetime) -> Decision:
     """The decision of ``command`` at ``now``, after every deadline due by then has fired.
 
@@ -55,7 +60,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     """
     # The handler's lookup is the command's check: only the command classes have one (a subclass
     # of one, or the bare base, would otherwise pass ``isinstance`` and have none).
-    handler = HANDLERS.get(type(command))
+    handler = _handler_of(type(command))
     if handler is None:
         raise InvalidArgument(f"not a command: {command!r}"[:200])
     if type(order) is not Order and not isinstance(order, Order):

@@ -129,8 +129,10 @@ class Route:
     def holds(self, order: Order, command: Command | None, now: datetime) -> bool:
         """Whether the route's situations hold; without a command, those about one are skipped."""
         for guard in self.when:
-            if (command is not None or not guard.about_command) and not guard(order, command, now):
-                return False
+            if command is not None or not guard.about_command:
+                test = guard.test  # called without ``Guard.__call__``'s frame
+                if not test(order, command, now):
+                    return False
         return True
 
     def takes(

@@ -126,8 +126,10 @@ class Order:
         return self.state in TERMINAL
 
     def is_late(self, now: datetime) -> bool:
-        """R-LATE-1, R-TIME-4: working past the delivery deadline."""
-        return self.state in WORKING and self.is_overdue(now)
+        """R-LATE-1, R-TIME-4: working past the delivery deadline (``is_overdue``, written out:
+        deciding asks on every delivery)."""
+        due = self.delivery_due
+        return self.state in WORKING and due is not None and now >= due
 
     def is_overdue(self, now: datetime) -> bool:
         """The delivery deadline in force has passed, frozen or not: how R-STAT-3 counts lateness."""
