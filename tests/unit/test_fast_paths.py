@@ -191,6 +191,14 @@ def test_builders_refuse_what_the_classes_refuse() -> None:
         assert str(by_builder.value) == str(by_class.value)
 
 
+def test_graph_for_gives_each_policy_its_one_graph_whatever_was_asked_before() -> None:
+    other = attrs.evolve(COMEUP, name="other")
+    comeup, others = graph_for(COMEUP), graph_for(other)  # the second replaces the last one kept
+    assert comeup is not others and comeup.policy is COMEUP and others.policy is other
+    assert graph_for(COMEUP) is comeup and graph_for(other) is others
+    assert graph_for(attrs.evolve(COMEUP)) is comeup  # an equal policy, not the same object
+
+
 def test_the_direct_lookup_returns_what_the_full_scan_returns() -> None:
     graph = graph_for(COMEUP)
     assert graph.direct  # the usual moves: accept, deliver, close ...

@@ -344,7 +344,7 @@ def test_every_open_state_is_left_by_a_timer_or_the_platform(policy: Policy) -> 
 def _validated(monkeypatch: pytest.MonkeyPatch, routes: tuple[Route, ...]) -> Graph:
     """A graph built, as ``graph_for`` builds one, from a crafted route list."""
     monkeypatch.setattr(graph_module, "ROUTES", routes)
-    return graph_module.graph_for.__wrapped__(PRESETS["comeup"])
+    return graph_module._built.__wrapped__(PRESETS["comeup"])
 
 
 def _reopening(route: Route) -> Route:

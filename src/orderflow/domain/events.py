@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from .drafts import PLAIN, builder, family, fast_init
-from .money import Ledger, new_ledger, zero
+from .money import ZEROS, Ledger, new_ledger
 from .order import Extra, Offer, Order, OrderHold, Proposal, Terms, draft, finish, new_order
 from .states import (
     CANCELED,
@@ -97,7 +97,7 @@ class OrderPlaced(Event):
         everything ``paid`` and the ``delivery_days`` with the options' (``place_order`` has
         just computed both)."""
         terms = self.terms
-        nothing = zero(terms.currency)
+        nothing = ZEROS[terms.currency]
         # terms, state, version, ledger, updated_at, expires_at, delivery_days, delivery_due and
         # timer_due, positionally: keywords cost a name lookup each
         return new_order(

@@ -343,9 +343,23 @@ class Graph:
         )
 
 
-@cache
 def graph_for(policy: Policy) -> Graph:
     """The one graph of ``policy``, built and validated on first use."""
+    # Hosts place most orders under one policy: comparing it with the last one asked for costs
+    # less than hashing it (attrs' ``__hash__``, a Python call). One tuple, replaced whole, so
+    # that threads never pair a policy with another's graph.
+    global _last
+    last = _last
+    if last[0] is policy:
+        graph: Graph = last[1]
+        return graph
+    graph = _built(policy)
+    _last = (policy, graph)
+    return graph
+
+
+@cache
+def _built(policy: Policy) -> Graph:
     machine = Machine(
         model=None, states=list(State), initial=State.PENDING, auto_transitions=False, send_event=True
     )
@@ -356,6 +370,9 @@ def graph_for(policy: Policy) -> Graph:
     graph = Graph(policy, machine, _compile(machine))
     _validate(graph)
     return graph
+
+
+_last: tuple[object, Any] = (None, None)  # (policy, graph) last asked for
 
 
 def _compile(machine: Machine) -> dict[tuple[State, str], tuple[Route, ...]]:

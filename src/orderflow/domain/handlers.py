@@ -18,7 +18,7 @@ from . import events as ev
 from .dates import add_months, after_days
 from .errors import DeadlinePassed, InvalidAmount, InvalidArgument, NotAllowed, UnknownReference
 from .graph import Route
-from .money import Money, checked_amount, quantize, zero
+from .money import ZEROS, Money, checked_amount, quantize
 from .order import Extra, Offer, Order, Proposal
 from .states import ACCEPTANCE, DISPUTED, EXPIRY, IN_PROGRESS, OFFER, SELLER_ANSWER, Deadline, Role
 
@@ -63,7 +63,7 @@ def completed(order: Order, now: datetime, cause: str, refund: Decimal | None = 
     return made.OrderCompleted(
         at=now,
         cause=cause,
-        refund=zero(terms.currency) if refund is None else quantize(refund, terms.currency),
+        refund=ZEROS[terms.currency] if refund is None else quantize(refund, terms.currency),
         seller_credit=share if refund is None else share - refund,
         platform_revenue=terms.platform_fee,
         review_until=add_months(now, terms.policy.review_months),

@@ -184,7 +184,8 @@ def checked_amount(
 #: Each currency's minor unit as a ``Decimal`` (EUR: 0.01) and zero written with it (0.00), one
 #: shared object per currency; made at import, in the default context, exactly.
 _QUANTA = {code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()}
-_ZEROS = {code: quantum * 0 for code, quantum in _QUANTA.items()}
+#: ``zero(code)`` of each currency, read without the call on the core's hot paths.
+ZEROS = {code: quantum * 0 for code, quantum in _QUANTA.items()}
 _NOTHING = Decimal(0)  # compared with an amount: an int would be converted on every comparison
 
 
@@ -194,7 +195,7 @@ def _quantum(currency: str) -> Decimal:
 
 def zero(currency: str) -> Decimal:
     """Zero in the currency's minor unit (one shared object per currency)."""
-    return _ZEROS[currency]
+    return ZEROS[currency]
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:

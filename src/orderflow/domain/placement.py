@@ -15,7 +15,7 @@ from .effects import effects_of
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
 from .guard import entry_point
-from .money import CONTEXT, Money, checked_amount, zero
+from .money import CONTEXT, ZEROS, Money, checked_amount
 from .order import Extra, new_extra, new_terms
 from .policy import COMEUP, Policy
 
@@ -71,7 +71,7 @@ def place_order(placement: Placement) -> Decision:
     if type(paid_at) is not datetime or paid_at.tzinfo is not UTC or not EARLIEST <= paid_at < LATEST:
         paid_at = require_aware(paid_at, "paid_at")  # converted to UTC, or InvalidTime
     currency, cap = p.price.currency, policy.max_amount
-    nothing = zero(currency)
+    nothing = ZEROS[currency]
     price = checked_amount(p.price, currency, cap, "price")
     tippable = price
     options: tuple[Extra, ...] = ()
