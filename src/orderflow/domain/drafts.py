@@ -12,7 +12,8 @@ builder is first asked for, so importing makes fewer classes). An ``__init__`` s
 class call made a frozen instance: worth it from ``DRAFT_FIELDS`` fields (callgrind: a 3-field
 ``Option`` builds in 6 % fewer instructions as a draft, a 2-field ``Money`` in 5 % more); a
 smaller class sets each slot through its descriptor. An event copies ``Order`` into a draft
-(``copier``), sets what it changes and makes the draft an ``Order`` again (``finisher``).
+(``copier``, or ``copy_lines`` written into its own ``apply``), sets what it changes and makes the
+draft an ``Order`` again (``finisher``).
 
 Validators are checked in one expression first. A validator may carry ``inline``: an expression
 that, when true, proves the validator passes (``validators.py`` gives each of its checks one, and
@@ -322,14 +323,23 @@ def copier(cls: type[T]) -> Callable[[T], Any]:
     """A function making a mutable copy of a ``cls`` value: its draft, every field copied. Set
     fields on the copy, then make it a ``cls`` with ``finisher(cls)``. ``cls`` must have no
     validator or converter, which the stores skip."""
-    fields = attrs.fields(cls)  # type: ignore[arg-type]
-    if any(f.validator or f.converter for f in fields):
-        raise _refuse(cls, "a copy skips validators and converters: the class must have none")
-    body = "".join(f"    new.{field.name} = value.{field.name}\n" for field in fields)
-    source = f"def copy(value):\n    new = draft()\n{body}    return new\n"
-    copy = _compile(cls, "copy", source, {"draft": _draft_or_refuse(cls)})
+    lines, draft = copy_lines(cls, "value", "new")
+    source = "def copy(value):\n    new = draft()\n" + "".join(f"    {line}\n" for line in lines)
+    copy = _compile(cls, "copy", source + "    return new\n", {"draft": draft})
     copy.__doc__ = f"A mutable copy of a {cls.__name__}: its draft."
     return copy
+
+
+def copy_lines(cls: type, value: str, new: str, skip: Iterable[str] = ()) -> tuple[list[str], type]:
+    """``copier``'s statements, for generated code that fills the copy further in the same frame:
+    each field of the ``cls`` value named ``value`` stored into the draft named ``new`` (but the
+    fields in ``skip``), and the draft class to make ``new`` from. Same conditions as ``copier``."""
+    fields = attrs.fields(cls)
+    if any(f.validator or f.converter for f in fields):
+        raise _refuse(cls, "a copy skips validators and converters: the class must have none")
+    skipped = set(skip)
+    lines = [f"{new}.{f.name} = {value}.{f.name}" for f in fields if f.name not in skipped]
+    return lines, _draft_or_refuse(cls)
 
 
 def finisher(cls: type[T]) -> Callable[[Any], T]:

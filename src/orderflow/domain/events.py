@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from .drafts import PLAIN, builder, family, fast_init
+from .drafts import PLAIN, builder, compile_function, copy_lines, family, fast_init
 from .money import ZEROS, Ledger, new_ledger
 from .order import Extra, Offer, Order, OrderHold, Proposal, Terms, draft, finish, new_order
 from .states import (
@@ -52,7 +52,10 @@ class Event:
         return type(self).__name__
 
     def apply(self, order: Order) -> Order:
-        """The order after this event: one version more, stamped with the event's time."""
+        """The order after this event: one version more, stamped with the event's time.
+
+        Each kind of event runs its own copy of this method, compiled when first applied
+        (``_own_apply``: the same steps, faster on Python 3.11)."""
         new = draft(order)
         new.version = order.version + 1
         new.updated_at = self.at
@@ -434,6 +437,50 @@ class ReminderSent(Event):
 
 for _kind in family(Event):
     fast_init(_kind)
+
+
+def _own_apply(kind: type[Event]) -> Callable[[Event, Order], Order]:
+    """``kind``'s own ``apply``: ``Event.apply`` with the copy of the order written out.
+
+    Python 3.11 specializes each attribute load and call for one type and one function: in the
+    one ``Event.apply`` that every kind of event shares, ``self.at``, ``self._update`` and its
+    call miss whenever the kind changes, as it does on every command. A copy per kind has one
+    type at each of them, and copies the order's fields in its own frame (about 700
+    instructions an event, callgrind). Compiled when the kind is first applied (import stays
+    fast), then the kind's ``apply``. Under ``ORDERFLOW_PLAIN_ATTRS`` every kind keeps
+    ``Event.apply``.
+    """
+    copy, draft_class = copy_lines(Order, "order", "new", skip=("version", "updated_at"))
+    source = "\n".join(
+        [
+            "def apply(self, order):",
+            "    new = _draft()",
+            *(f"    {line}" for line in copy),
+            "    new.version = order.version + 1",
+            "    new.updated_at = self.at",
+            "    self._update(order, new)",
+            "    new.__class__ = Order",
+            "    return new\n",
+        ]
+    )
+    apply = compile_function(kind, "apply", source, {"_draft": draft_class, "Order": Order})
+    apply.__doc__ = Event.apply.__doc__
+    kind.apply = apply  # type: ignore[method-assign]
+    return apply
+
+
+def _stand_in_apply(kind: type[Event]) -> None:
+    def apply(self: Event, order: Order) -> Order:
+        return _own_apply(kind)(self, order)
+
+    apply.__doc__ = Event.apply.__doc__
+    kind.apply = apply  # type: ignore[method-assign]
+
+
+if not PLAIN:
+    for _kind in family(Event):
+        if _kind is not OrderPlaced:  # it creates an order: ``create``
+            _stand_in_apply(_kind)
 
 
 #: ``made.OrderAccepted(at=..., delivery_due=...)`` builds the event as calling its class does, at
