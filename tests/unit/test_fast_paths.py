@@ -206,10 +206,10 @@ def test_graph_for_gives_each_policy_its_one_graph_whatever_was_asked_before() -
 def test_the_direct_lookup_returns_what_the_full_scan_returns() -> None:
     graph = graph_for(COMEUP)
     assert graph.direct  # the usual moves: accept, deliver, close ...
-    for (state, action, actor), route in graph.direct.items():
-        routes = graph.table[state, action]
+    for (state, kind, actor), route in graph.direct.items():
+        routes = graph.table[state, kind.action]
         first = next(r for r in routes if actor in r.actors)
-        assert first is route, (state, action, actor)
+        assert first is route, (state, kind, actor)
         assert not route.when
         assert route.after is None
 

@@ -60,12 +60,13 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
     """
     # The handler's lookup is the command's check: only the command classes have one (a subclass
     # of one, or the bare base, would otherwise pass ``isinstance`` and have none).
-    handler = _handler_of(type(command))
+    kind = type(command)
+    handler = _handler_of(kind)
     if handler is None:
         raise InvalidArgument(f"not a command: {command!r}"[:200])
     if type(order) is not Order and not isinstance(order, Order):
         raise InvalidArgument(f"not an order: {order!r}"[:200])
-    if type(command) in AMOUNT_FREE:
+    if kind in AMOUNT_FREE:
         try:
             if not (type(now) is datetime and now.tzinfo is UTC and order.updated_at <= now < LATEST):
                 now = check_time(order, now)  # another zone made UTC, or InvalidTime
@@ -79,7 +80,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
                 # The common case, written out: nothing due (these conditions imply
                 # ``nothing_due_by``), so no deadline fires and moves money; one event.
                 graph: Graph = order.terms.graph
-                route = graph.direct.get((order.state, command.action, command.actor)) or graph.judged(
+                route = graph.direct.get((order.state, kind, command.actor)) or graph.judged(
                     order, command, now
                 )
                 events = handler(order, command, now, route)
@@ -122,7 +123,7 @@ def _decided(
         if route is None or events is None:
             graph: Graph = current.terms.graph
             # ``graph.route``, written out: a call less on every command that moves money
-            route = graph.direct.get((current.state, command.action, command.actor)) or graph.judged(
+            route = graph.direct.get((current.state, type(command), command.actor)) or graph.judged(
                 current, command, now
             )
             events = HANDLERS[type(command)](current, command, now, route)

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 from transitions import EventData, Machine
 
-from .commands import Command, Outcome, ResolveDispute
+from .commands import COMMANDS, Command, Outcome, ResolveDispute
 from .deadlines import deadline_instant
 from .errors import InvalidTransition, NotAllowed, OrderflowError, Refusal
 from .order import Order
@@ -251,10 +251,12 @@ class Graph:
     table: dict[tuple[State, str], tuple[Route, ...]] = attrs.field(eq=False, repr=False)
     #: The command routes leaving each state, for listing what is allowed (derived from ``table``).
     commands_from: dict[State, tuple[Route, ...]] = attrs.field(init=False, eq=False, repr=False)
-    #: ``(state, action, actor) -> route`` where the first of the table's routes open to the actor
-    #: needs no situation and waits for no deadline: that route always takes the command, so
-    #: ``route`` returns it after one lookup (derived from ``table``).
-    direct: dict[tuple[State, str, Role], Route] = attrs.field(init=False, eq=False, repr=False)
+    #: ``(state, command class, actor) -> route`` where the first of the table's routes open to
+    #: the actor needs no situation and waits for no deadline: that route always takes the
+    #: command, so ``route`` returns it after one lookup (derived from ``table``). Keyed by the
+    #: command's class, not its ``action``: a class attribute read through an instance is not a
+    #: specialized load in Python 3.11.
+    direct: dict[tuple[State, type[Command], Role], Route] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         leaving = {
@@ -266,19 +268,22 @@ class Graph:
         object.__setattr__(self, "commands_from", leaving)
         direct = {}
         for (state, trigger), routes in self.table.items():
+            kind = COMMANDS.get(trigger)
+            if kind is None:  # a deadline firing by itself: no actor takes it
+                continue
             for actor in Role:
                 for route in routes:
                     if route.when or route.after is not None:
                         if actor in route.actors:
                             break  # a route judged on each command comes first for this actor
                     elif route.takes(actor, None, None, None):  # reads neither order nor time
-                        direct[state, trigger, actor] = route
+                        direct[state, kind, actor] = route
                         break
         object.__setattr__(self, "direct", direct)
 
     def route(self, order: Order, command: Command, now: datetime) -> Route:
         """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
-        return self.direct.get((order.state, command.action, command.actor)) or self.judged(
+        return self.direct.get((order.state, type(command), command.actor)) or self.judged(
             order, command, now
         )
 
