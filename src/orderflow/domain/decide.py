@@ -132,6 +132,9 @@ def _decided(
         raise
     if route.closes and (current.offers or current.proposal is not None):  # else closes nothing
         events += closures(current, now)
+    if advanced is None and len(events) == 1:  # ``commit``'s common case, without its call
+        (event,) = events
+        return new_decision(event.apply(current), (event,), current)
     decision = commit(current, events)
     return decision if advanced is None else advanced.then(decision)
 
