@@ -70,15 +70,15 @@ NOT_LATE = Guard(
 )
 LAST_REFUSAL = Guard(
     "last allowed refusal",
-    lambda order, _, __: order.cancellation_refusals + 1 >= order.policy.refusals_before_dispute,
+    lambda order, _, __: order.cancellation_refusals + 1 >= order.terms.policy.refusals_before_dispute,
 )
 NOT_LAST_REFUSAL = Guard(
     "refusals left",
-    lambda order, _, __: order.cancellation_refusals + 1 < order.policy.refusals_before_dispute,
+    lambda order, _, __: order.cancellation_refusals + 1 < order.terms.policy.refusals_before_dispute,
 )
 UNDER_REVISION_CAP = Guard(
     "under revision cap",
-    lambda order, _, __: order.policy.revision_cap is None or order.revisions < order.policy.revision_cap,
+    lambda order, _, __: (cap := order.terms.policy.revision_cap) is None or order.revisions < cap,
     unmet="the revision cap of {order.policy.revision_cap} was reached (R-REV-5)",
 )
 NO_OPEN_PROPOSAL = Guard(
