@@ -52,6 +52,7 @@ from orderflow.domain.effects import (
     PlatformRevenue,
     Refund,
     WalletCredit,
+    effects_of,
 )
 from orderflow.domain.events import Event, OrderDelivered, OrderHeld, OrderPlaced
 from orderflow.domain.graph import graph_for
@@ -283,6 +284,7 @@ def test_the_placed_order_is_the_one_its_event_creates(placement: Placement) -> 
     assert isinstance(placed, OrderPlaced)
     assert placed.create() == decision.order
     assert decision.order.ledger.paid == placed.paid
+    assert decision.effects == effects_of(placed, None, decision.order)  # ``effects.PLACED``
 
 
 @settings(max_examples=200)

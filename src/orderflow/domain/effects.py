@@ -164,6 +164,9 @@ _FIXED_NOTICES = {
     for kind in family(ev.Event)
     if not callable(audience := AUDIENCE.get(kind, _BOTH))
 }
+#: The effects of every placement, its fixed notices: ``effects_of(placed, None, order)`` for any
+#: ``OrderPlaced``, which ``place_order`` gives without the call.
+PLACED: tuple[Effect, ...] = _FIXED_NOTICES[ev.OrderPlaced]
 
 
 def _completed(event: ev.OrderCompleted, before: Order, after: Order) -> list[Effect]:

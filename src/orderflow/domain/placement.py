@@ -11,7 +11,7 @@ from . import validators as v
 from .dates import EARLIEST, LATEST, UTC, add_months, require_aware
 from .decision import Decision, new_decision
 from .drafts import fast_init
-from .effects import effects_of
+from .effects import PLACED
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
 from .guard import entry_point
@@ -119,4 +119,4 @@ def place_order(placement: Placement) -> Decision:
         expires_at=add_months(paid_at, policy.expiry_months),
     )
     order = placed.opened(paid, days)  # what ``placed.create()`` derives, computed above
-    return new_decision(order, (placed,), effects_of(placed, None, order))
+    return new_decision(order, (placed,), PLACED)  # ``effects_of(placed, None, order)``
