@@ -292,9 +292,9 @@ def test_the_placed_order_is_the_one_its_event_creates(placement: Placement) -> 
 def test_each_kind_of_event_applies_as_the_shared_apply_does(life: Life) -> None:
     # Each kind of event has its own ``apply`` (``events._own_apply``, the order's copy written
     # out): the order it makes is the one ``Event.apply``, which every kind shared, makes.
-    order = place_order(life.placement).order
-    for step in life.steps:
-        decision = step.take(order)
+    placed, *decisions = life.play()
+    order = placed.order
+    for decision in decisions:
         for event in decision.events:
             own = type(event).apply(event, order)
             assert own == Event.apply(event, order)
