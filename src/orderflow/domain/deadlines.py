@@ -25,6 +25,8 @@ STATE_DEADLINES: dict[State, tuple[Deadline, ...]] = {
     State.REVISION_REFUSED: (Deadline.BUYER_DECISION,),
 }
 _PRIORITY = {deadline: rank for rank, deadline in enumerate(Deadline)}  # R-TIME-2
+#: Each deadline's public name, looked up: an enum's ``value`` is a Python-level property.
+_NAMES = {deadline: deadline.value for deadline in Deadline}
 
 
 @attrs.frozen(order=True)
@@ -39,7 +41,7 @@ class Due:
     @property
     def name(self) -> str:
         """The public name: ``delivery``, ``offer:<offer_id>``..."""
-        return self.deadline.value if self.offer_id is None else f"offer:{self.offer_id}"
+        return _NAMES[self.deadline] if self.offer_id is None else f"offer:{self.offer_id}"
 
 
 def deadline_instant(order: Order, deadline: Deadline) -> datetime | None:

@@ -311,7 +311,9 @@ class Graph:
 
     def timer_route(self, order: Order, deadline: Deadline, now: datetime) -> Route | None:
         """The route a deadline firing now takes, or None when it fires nothing here."""
-        routes = self.table.get((order.state, deadline.value), ())
+        # the member itself as the trigger: a ``str`` equal to its value, whose ``value`` is a
+        # Python-level property
+        routes = self.table.get((order.state, deadline), ())
         return next((r for r in routes if r.takes(None, order, None, now)), None)
 
     def allowed(self, order: Order, now: datetime) -> dict[str, tuple[str, ...]]:

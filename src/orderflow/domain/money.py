@@ -137,6 +137,12 @@ def _currency_code(value: object) -> str:
 _currency_code.inline = Inline("type({v}) is str and {v} in {codes}", codes=MINOR_UNITS)  # type: ignore[attr-defined]
 
 
+#: ``object.__new__`` and ``object.__setattr__`` as module globals for ``Money._of_order`` (a
+#: method read from a class is not a specialized load in Python 3.11).
+_new_object = object.__new__
+_set_attribute = object.__setattr__
+
+
 @fast_init
 @attrs.frozen(weakref_slot=False)
 class Money:
@@ -156,9 +162,9 @@ class Money:
         Money's own checks only compare and parse: they give the same answer in any decimal
         context, so ``Money`` can be built outside the core's entry points.
         """
-        money = object.__new__(cls)
-        object.__setattr__(money, "amount", amount)
-        object.__setattr__(money, "currency", currency)
+        money = _new_object(cls)
+        _set_attribute(money, "amount", amount)
+        _set_attribute(money, "currency", currency)
         return money
 
 
