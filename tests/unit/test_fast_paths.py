@@ -2,7 +2,9 @@
 
 - each validator's inline proof (``drafts.Inline``) implies the validator passes, on hostile values;
 - ``builder(cls)`` builds what calling ``cls`` builds, and refuses what it refuses;
-- ``Graph.direct`` returns the route the full scan of the table returns;
+- ``Graph.direct`` returns the route the full scan of the table returns, and ``Graph.judges``
+  judges the routes the full scan would judge, choosing the route ``Route.takes`` would choose;
+- a command that moves money skips the guarded path when the host's decimal context is wide;
 - a one-event ``Decision`` keeping only the order before compares equal to one with its effects;
 - ``Ledger.settle``, which skips additions of zero, gives what every addition gives;
 - a command of ``decide.AMOUNT_FREE``, which skips the decimal context guard, computes no amount;
@@ -27,10 +29,13 @@ from hypothesis import strategies as st
 
 from orderflow import (
     COMMANDS,
+    Command,
     Deadline,
     InvalidAmount,
     InvalidArgument,
+    InvalidTransition,
     Money,
+    NotAllowed,
     Option,
     Order,
     Placement,
@@ -40,8 +45,9 @@ from orderflow import (
     place_order,
 )
 from orderflow.domain import commands, events, money, states
+from orderflow.domain import decide as decide_module
 from orderflow.domain import validators as v
-from orderflow.domain.commands import Close, Outcome
+from orderflow.domain.commands import Close, Outcome, ProposePartialRefund
 from orderflow.domain.decide import AMOUNT_FREE, decide
 from orderflow.domain.decision import Decision
 from orderflow.domain.drafts import PLAIN, builder, family
@@ -55,10 +61,10 @@ from orderflow.domain.effects import (
     effects_of,
 )
 from orderflow.domain.events import Event, OrderDelivered, OrderHeld, OrderPlaced
-from orderflow.domain.graph import graph_for
+from orderflow.domain.graph import Route, graph_for
 from orderflow.domain.handlers import completed
 from orderflow.domain.money import Ledger, _currency_code
-from orderflow.domain.policy import COMEUP, Policy
+from orderflow.domain.policy import COMEUP, PRESETS, Policy
 from orderflow.testing.strategies import Life, lives, placements
 
 from support import PAID_AT, eur, placement, reach
@@ -213,6 +219,87 @@ def test_the_direct_lookup_returns_what_the_full_scan_returns() -> None:
         assert first is route, (state, kind, actor)
         assert not route.when
         assert route.after is None
+
+
+def test_the_judges_are_the_routes_the_full_scan_judges_in_turn() -> None:
+    for policy in (COMEUP, *PRESETS.values()):
+        graph = graph_for(policy)
+        assert graph.judges  # request_revision, request_cancellation, resolve_dispute ...
+        assert not graph.judges.keys() & graph.direct.keys()
+        for (state, kind, actor), judges in graph.judges.items():
+            mine = tuple(r for r in graph.table[state, kind.action] if actor in r.actors)
+            assert tuple(route for route, _ in judges) == mine, (state, kind, actor)
+            assert all(tests == tuple(g.test for g in r.when) for r, tests in judges)
+
+
+@settings(max_examples=100)
+@given(life=lives(max_steps=16))
+def test_a_judged_route_is_the_one_the_full_scan_chooses(life: Life) -> None:
+    # every command of the life, taken by every role, judged on the order it met
+    order = place_order(life.placement).order
+    for step in life.steps:
+        if step.command is not None:
+            for actor in Role:
+                now = max(step.at, order.updated_at)
+                _judge_both_ways(order, attrs.evolve(step.command, actor=actor), now)
+        order = step.take(order).order
+
+
+def _judge_both_ways(order: Order, command: Command, now: datetime) -> None:
+    """``judged``, which asks ``judges`` first, against the full scan of the table with ``takes``:
+    the same route, found without one call of ``takes``, or the same refusal."""
+    graph = order.terms.graph
+    routes = graph.table.get((order.state, command.action), ())
+    scanned = next((r for r in routes if r.takes(command.actor, order, command, now)), None)
+    calls: list[Route] = []
+    takes = Route.takes
+
+    def counted(route: Route, *args: Any) -> bool:
+        calls.append(route)
+        return takes(route, *args)
+
+    setattr(Route, "takes", counted)  # noqa: B010 (restored below)
+    try:
+        judged: Route | type[Exception] = graph.judged(order, command, now)
+    except (InvalidTransition, NotAllowed) as error:
+        judged = type(error)
+    finally:
+        setattr(Route, "takes", takes)  # noqa: B010
+    if scanned is None:
+        assert judged in (InvalidTransition, NotAllowed)
+    else:
+        assert judged is scanned
+        known = (order.state, type(command), command.actor) in graph.judges
+        assert not (known and calls), "judged called Route.takes for a command its judges know"
+
+
+def test_a_command_moving_money_skips_the_guarded_path_in_a_wide_context(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order = reach(State.DELIVERED).order
+    now = order.updated_at + timedelta(hours=1)
+    expected = decide(order, COMMANDS["close"](Role.BUYER), now)
+    with monkeypatch.context() as patch:
+        patch.setattr(decide_module, "_decide_in_context", _not_guarded)
+        assert decide(order, COMMANDS["close"](Role.BUYER), now) == expected
+        with localcontext(Context(prec=6)), pytest.raises(AssertionError, match="guarded"):
+            decide(order, COMMANDS["close"](Role.BUYER), now)  # narrow: the guard must swap it
+    with localcontext(Context(prec=6)):
+        assert decide(order, COMMANDS["close"](Role.BUYER), now) == expected
+
+
+def test_closing_with_only_a_proposal_open_closes_it_on_the_fast_path() -> None:
+    # R-PART-3: no offer is open, so ``decide`` takes its fast path; the proposal still closes
+    order = reach(State.DELIVERED).order
+    now = order.updated_at + timedelta(hours=1)
+    proposed = decide(order, ProposePartialRefund(Role.BUYER, amount=eur("15.00"), reason="agreed"), now)
+    closed = decide(proposed.order, COMMANDS["close"](Role.BUYER), now + timedelta(hours=1))
+    assert [type(e).__name__ for e in closed.events] == ["OrderCompleted", "PartialRefundClosed"]
+    assert closed.order.proposal is None
+
+
+def _not_guarded(*_: object) -> Decision:
+    raise AssertionError("took the guarded path")
 
 
 def test_a_one_event_decision_equals_the_same_decision_with_its_effects() -> None:

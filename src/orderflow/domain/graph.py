@@ -257,6 +257,12 @@ class Graph:
     #: command's class, not its ``action``: a class attribute read through an instance is not a
     #: specialized load in Python 3.11.
     direct: dict[tuple[State, type[Command], Role], Route] = attrs.field(init=False, eq=False, repr=False)
+    #: The same keys where a route must be judged on each command: the table's routes open to the
+    #: actor, in order, each with its situations' tests, which ``judged`` calls without
+    #: ``takes``' and ``holds``' frames (derived from ``table``).
+    judges: dict[tuple[State, type[Command], Role], tuple[tuple[Route, tuple[Test, ...]], ...]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         leaving = {
@@ -266,7 +272,7 @@ class Graph:
             for state in State
         }
         object.__setattr__(self, "commands_from", leaving)
-        direct = {}
+        direct, judges = {}, {}
         for (state, trigger), routes in self.table.items():
             kind = COMMANDS.get(trigger)
             if kind is None:  # a deadline firing by itself: no actor takes it
@@ -275,11 +281,18 @@ class Graph:
                 for route in routes:
                     if route.when or route.after is not None:
                         if actor in route.actors:
-                            break  # a route judged on each command comes first for this actor
+                            # a route judged on each command comes first for this actor
+                            judges[state, kind, actor] = tuple(
+                                (r, tuple(guard.test for guard in r.when))
+                                for r in routes
+                                if actor in r.actors
+                            )
+                            break
                     elif route.takes(actor, None, None, None):  # reads neither order nor time
                         direct[state, kind, actor] = route
                         break
         object.__setattr__(self, "direct", direct)
+        object.__setattr__(self, "judges", judges)
 
     def route(self, order: Order, command: Command, now: datetime) -> Route:
         """The route ``command`` takes, or the R-ERR-1 graph error (InvalidTransition, NotAllowed)."""
@@ -290,9 +303,17 @@ class Graph:
     def judged(self, order: Order, command: Command, now: datetime) -> Route:
         """``route`` without the ``direct`` lookup: every route of the table judged in turn (what
         ``decide`` asks when its own lookup of ``direct`` found nothing)."""
+        # ``takes`` of each route open to the actor, written out: its situations, then its deadline
+        for route, tests in self.judges.get((order.state, type(command), command.actor), ()):
+            for test in tests:
+                if not test(order, command, now):
+                    break
+            else:
+                if route.after is None or route.ready(order, now):
+                    return route
         actor = command.actor
         routes = self.table.get((order.state, command.action), ())
-        for route in routes:  # a route that takes the command once its situations are judged
+        for route in routes:  # a command ``judges`` does not know (a subclass), or a refusal
             if route.takes(actor, order, command, now):
                 return route
         possible = [r for r in routes if r.holds(order, command, now)]

@@ -35,8 +35,10 @@ from .drafts import compile_function
 from .errors import InvalidTime
 from .money import CONTEXT
 
-_DIGITS = 28  # enough for any sum of supported amounts: 10**15 with 4 decimals is 20 digits
-_EXPONENT = 99
+#: A host context with at least ``DIGITS`` digits and an ``Emax`` of at least ``EXPONENT`` is used
+#: as it is (``decide`` makes the same test inline): 10**15 with 4 decimals is 20 digits.
+DIGITS = 28
+EXPONENT = 99
 BEYOND = "a deadline would fall outside the supported range of instants"
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -65,8 +67,8 @@ def entry_point(function: Callable[P, R]) -> Callable[P, R]:
     namespace: dict[str, Any] = {
         "function": function,
         "getcontext": getcontext,
-        "_DIGITS": _DIGITS,
-        "_EXPONENT": _EXPONENT,
+        "_DIGITS": DIGITS,
+        "_EXPONENT": EXPONENT,
         "InvalidTime": InvalidTime,
         "BEYOND": BEYOND,
         "_in_core_context": _in_core_context,
