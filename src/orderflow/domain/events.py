@@ -17,7 +17,7 @@ from typing import Any
 import attrs
 
 from .drafts import PLAIN, builder, compile_function, copy_lines, family, fast_init
-from .money import ZEROS, Ledger, new_ledger
+from .money import ZEROS, new_ledger
 from .order import Extra, Offer, Order, OrderHold, Proposal, Terms, draft, finish, new_order
 from .states import (
     CANCELED,
@@ -257,10 +257,11 @@ class OrderCompleted(Event):
     review_until: datetime
 
     def _update(self, order: Order, new: Draft) -> None:
-        ledger = order.ledger.settle(
+        new.state = COMPLETED  # the order ends: its state, its ledger settled, no timer left
+        new.ledger = order.ledger.settle(
             refund=self.refund, seller=self.seller_credit, platform=self.platform_revenue
         )
-        _end(new, COMPLETED, ledger)
+        new.timer_due = None
         new.review_until = self.review_until
 
 
@@ -278,7 +279,9 @@ class OrderCanceled(Event):
     late: bool
 
     def _update(self, order: Order, new: Draft) -> None:
-        _end(new, CANCELED, order.ledger.settle(refund=self.refund))
+        new.state = CANCELED
+        new.ledger = order.ledger.settle(refund=self.refund)
+        new.timer_due = None
 
 
 @attrs.frozen(kw_only=True)
@@ -290,13 +293,9 @@ class OrderExpired(Event):
     late: bool
 
     def _update(self, order: Order, new: Draft) -> None:
-        _end(new, EXPIRED, order.ledger.settle(platform=self.platform_revenue))
-
-
-def _end(new: Draft, state: State, ledger: Ledger) -> None:
-    new.state = state
-    new.ledger = ledger
-    new.timer_due = None
+        new.state = EXPIRED
+        new.ledger = order.ledger.settle(platform=self.platform_revenue)
+        new.timer_due = None
 
 
 @attrs.frozen(kw_only=True)

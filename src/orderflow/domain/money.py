@@ -173,7 +173,7 @@ def checked_amount(
 ) -> Decimal:
     """The amount of ``money`` if it is a valid amount of this order (R-MONEY-6), else raise."""
     amount = money.amount
-    if _NOTHING < amount <= cap and money.currency == currency and amount.same_quantum(_QUANTA[currency]):
+    if NOTHING < amount <= cap and money.currency == currency and amount.same_quantum(QUANTA[currency]):
         return amount  # the common case, already quantized: the checks below would all pass
     if money.currency != currency:
         raise CurrencyMismatch(f"{what} is in {money.currency}, the order is in {currency}")
@@ -189,14 +189,14 @@ def checked_amount(
 
 #: Each currency's minor unit as a ``Decimal`` (EUR: 0.01) and zero written with it (0.00), one
 #: shared object per currency; made at import, in the default context, exactly.
-_QUANTA = {code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()}
+QUANTA = {code: Decimal(1).scaleb(-units) for code, units in MINOR_UNITS.items()}
 #: ``zero(code)`` of each currency, read without the call on the core's hot paths.
-ZEROS = {code: quantum * 0 for code, quantum in _QUANTA.items()}
-_NOTHING = Decimal(0)  # compared with an amount: an int would be converted on every comparison
+ZEROS = {code: quantum * 0 for code, quantum in QUANTA.items()}
+NOTHING = Decimal(0)  # compared with an amount: an int would be converted on every comparison
 
 
 def _quantum(currency: str) -> Decimal:
-    return _QUANTA[currency]
+    return QUANTA[currency]
 
 
 def zero(currency: str) -> Decimal:

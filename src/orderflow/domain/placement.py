@@ -15,7 +15,7 @@ from .effects import PLACED
 from .errors import InvalidAmount, InvalidArgument
 from .graph import graph_for
 from .guard import entry_point
-from .money import CONTEXT, ZEROS, Money, checked_amount
+from .money import CONTEXT, NOTHING, QUANTA, ZEROS, Money, checked_amount
 from .order import Extra, new_extra, new_terms
 from .policy import COMEUP, Policy
 
@@ -71,32 +71,45 @@ def place_order(placement: Placement) -> Decision:
     if type(paid_at) is not datetime or paid_at.tzinfo is not UTC or not EARLIEST <= paid_at < LATEST:
         paid_at = require_aware(paid_at, "paid_at")  # converted to UTC, or InvalidTime
     currency, cap = p.price.currency, policy.max_amount
-    nothing = ZEROS[currency]
-    price = checked_amount(p.price, currency, cap, "price")
+    nothing, quantum = ZEROS[currency], QUANTA[currency]
+    # Each amount's common case, ``checked_amount``'s first test, written out (a call less each):
+    # positive, at most the cap, in the order's currency, written with its minor unit. Any other
+    # amount goes to ``checked_amount``, which says what is wrong or allows a zero.
+    price = p.price.amount
+    if not (NOTHING < price <= cap and price.same_quantum(quantum)):
+        price = checked_amount(p.price, currency, cap, "price")
     tippable = price
     options: tuple[Extra, ...] = ()
     days = p.delivery_days
     for option in p.options:  # a loop, not a generator: most orders have none or one
-        extra = new_extra(
-            option.name,
-            checked_amount(option.price, currency, cap, "an option's price"),
-            option.delivery_days,
-        )
+        money = option.price
+        amount = money.amount
+        if not (NOTHING < amount <= cap and money.currency == currency and amount.same_quantum(quantum)):
+            amount = checked_amount(money, currency, cap, "an option's price")
+        extra = new_extra(option.name, amount, option.delivery_days)
         options += (extra,)
-        tippable += extra.price
+        tippable += amount
         days += extra.delivery_days
-    tip = nothing if p.tip is None else checked_amount(p.tip, currency, cap, "tip", True)
+    given = p.tip
+    if given is None:
+        tip = nothing
+    else:
+        tip = given.amount
+        if not (NOTHING < tip <= cap and given.currency == currency and tip.same_quantum(quantum)):
+            tip = checked_amount(given, currency, cap, "tip", True)
     # R-MONEY-2, compared exactly: the product has up to 32 digits, beyond the host's 28.
     if tip and tip > _exact_product(tippable, policy.tip_cap_rate):
         raise InvalidAmount(f"tip {tip} is over {policy.tip_cap_rate:%} of {tippable}")
     window = policy.acceptance_window if p.acceptance_window is None else p.acceptance_window
     if window <= _NO_TIME:
         raise InvalidArgument("acceptance_window must be positive")
-    fee = (
-        nothing
-        if p.platform_fee is None
-        else checked_amount(p.platform_fee, currency, cap, "platform_fee", True)
-    )
+    given = p.platform_fee
+    if given is None:
+        fee = nothing
+    else:
+        fee = given.amount
+        if not (NOTHING < fee <= cap and given.currency == currency and fee.same_quantum(quantum)):
+            fee = checked_amount(given, currency, cap, "platform_fee", True)
     tax = nothing if p.tax is None else checked_amount(p.tax, currency, cap, "tax", True)
     bank_fee = nothing if p.bank_fee is None else checked_amount(p.bank_fee, currency, cap, "bank_fee", True)
     paid = tippable + tip + fee
