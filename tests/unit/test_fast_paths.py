@@ -62,7 +62,7 @@ from orderflow.domain.effects import (
 )
 from orderflow.domain.events import Event, OrderDelivered, OrderHeld, OrderPlaced
 from orderflow.domain.graph import Route, graph_for
-from orderflow.domain.handlers import completed
+from orderflow.domain.handlers import HANDLERS, completed
 from orderflow.domain.money import Ledger, _currency_code
 from orderflow.domain.policy import COMEUP, PRESETS, Policy
 from orderflow.testing.strategies import Life, lives, placements
@@ -296,6 +296,22 @@ def test_closing_with_only_a_proposal_open_closes_it_on_the_fast_path() -> None:
     closed = decide(proposed.order, COMMANDS["close"](Role.BUYER), now + timedelta(hours=1))
     assert [type(e).__name__ for e in closed.events] == ["OrderCompleted", "PartialRefundClosed"]
     assert closed.order.proposal is None
+
+
+def test_a_one_event_decision_keeps_the_tuple_its_handler_returned(monkeypatch: pytest.MonkeyPatch) -> None:
+    # handlers return tuples, so a decision of one event needs no tuple of its own
+    returned = []
+    handler = HANDLERS[Close]
+
+    def recorded(*args: Any) -> tuple[Event, ...]:
+        returned.append(handler(*args))
+        return returned[-1]
+
+    monkeypatch.setitem(HANDLERS, Close, recorded)
+    order = reach(State.DELIVERED).order
+    decision = decide(order, COMMANDS["close"](Role.BUYER), order.updated_at + timedelta(hours=1))
+    assert type(returned[0]) is tuple
+    assert decision.events is returned[0]
 
 
 def _not_guarded(*_: object) -> Decision:

@@ -138,7 +138,7 @@ def test_an_extra_invariant_fails_with_the_shortest_path() -> None:
 
 
 def test_a_handler_that_crashes_is_a_rejection_violation(monkeypatch: pytest.MonkeyPatch) -> None:
-    def crash(*_: object) -> list[ev.Event]:
+    def crash(*_: object) -> tuple[ev.Event, ...]:
         raise KeyError("offer")
 
     monkeypatch.setitem(HANDLERS, COMMANDS["withdraw_offer"], crash)
@@ -154,8 +154,8 @@ def test_a_handler_that_crashes_is_a_rejection_violation(monkeypatch: pytest.Mon
 
 
 def test_a_review_that_reopens_an_order_breaks_absorption(monkeypatch: pytest.MonkeyPatch) -> None:
-    def reopen(order: Order, command: Command, now: datetime, route: object) -> list[ev.Event]:
-        return [ev.OrderRestarted(at=now, delivery_due=now)]
+    def reopen(order: Order, command: Command, now: datetime, route: object) -> tuple[ev.Event, ...]:
+        return (ev.OrderRestarted(at=now, delivery_due=now),)
 
     monkeypatch.setitem(HANDLERS, COMMANDS["review"], reopen)
     violation = failure()
@@ -169,7 +169,7 @@ def test_a_review_that_reopens_an_order_breaks_absorption(monkeypatch: pytest.Mo
 
 
 def test_a_hold_that_cannot_be_released_is_a_stuck_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_: object) -> list[ev.Event]:
+    def refuse(*_: object) -> tuple[ev.Event, ...]:
         raise DeadlinePassed("never released")
 
     monkeypatch.setitem(HANDLERS, COMMANDS["release_hold"], refuse)
@@ -181,8 +181,8 @@ def test_a_hold_that_cannot_be_released_is_a_stuck_order(monkeypatch: pytest.Mon
 
 
 def test_a_release_that_keeps_the_hold_cannot_end(monkeypatch: pytest.MonkeyPatch) -> None:
-    def stay(order: Order, command: Command, now: datetime, route: object) -> list[ev.Event]:
-        return [ev.PartialRefundClosed(at=now)]  # accepted, but the order stays on hold
+    def stay(order: Order, command: Command, now: datetime, route: object) -> tuple[ev.Event, ...]:
+        return (ev.PartialRefundClosed(at=now),)  # accepted, but the order stays on hold
 
     monkeypatch.setitem(HANDLERS, COMMANDS["release_hold"], stay)
     result = explore(bounds=SMALL)

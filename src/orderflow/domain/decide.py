@@ -90,8 +90,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
                 events = handler(order, command, now, route)
                 # no offer is open (tested above): a closing route closes nothing without a proposal
                 if len(events) == 1 and (not route.closes or order.proposal is None):
-                    (event,) = events
-                    return new_decision(event.apply(order), (event,), order)
+                    return new_decision(events[0].apply(order), events, order)
                 return _decided(order, command, now, None, route, events)
         except OverflowError:  # as the guard reports it
             raise InvalidTime(BEYOND) from None
@@ -120,7 +119,7 @@ def _decided(
     now: datetime,
     advanced: Decision | None,
     route: Route | None,
-    events: list[Event] | None,
+    events: tuple[Event, ...] | None,
 ) -> Decision:
     """``decide`` after ``advanced`` (None: nothing fired), given the route and events if found."""
     current = order if advanced is None else advanced.order
@@ -138,8 +137,7 @@ def _decided(
     if route.closes and (current.offers or current.proposal is not None):  # else closes nothing
         events += closures(current, now)
     if advanced is None and len(events) == 1:  # ``commit``'s common case, without its call
-        (event,) = events
-        return new_decision(event.apply(current), (event,), current)
+        return new_decision(events[0].apply(current), events, current)
     decision = commit(current, events)
     return decision if advanced is None else advanced.then(decision)
 

@@ -115,14 +115,13 @@ new_decision = builder(Decision)
 _keep_effects = vars(Decision)["_effects"].__set__
 
 
-def commit(order: Order, events: list[Event], fired: tuple[str, ...] = ()) -> Decision:
+def commit(order: Order, events: tuple[Event, ...], fired: tuple[str, ...] = ()) -> Decision:
     """Apply ``events`` to ``order`` in turn; their effects are derived when first read."""
     if len(events) == 1:  # the common case, without the loop: the order before derives the effects
-        (event,) = events
-        return new_decision(event.apply(order), (event,), order, fired)
+        return new_decision(events[0].apply(order), events, order, fired)
     steps = []
     for event in events:
         after = event.apply(order)
         steps.append((event, order, after))
         order = after
-    return new_decision(order, tuple(events), _Later(tuple(steps)) if steps else (), fired)
+    return new_decision(order, events, _Later(tuple(steps)) if steps else (), fired)

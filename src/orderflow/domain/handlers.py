@@ -28,8 +28,10 @@ else:
     from .events import made
 
 _C = TypeVar("_C", bound=c.Command)
-#: What a route does for one kind of command: the events it produces, or a rejection.
-Handler = Callable[[Order, _C, datetime, Route], list[ev.Event]]
+Events = tuple[ev.Event, ...]
+#: What a route does for one kind of command: the events it produces (a tuple: the decision of a
+#: single event keeps it as its ``events``), or a rejection.
+Handler = Callable[[Order, _C, datetime, Route], Events]
 #: The handler of each command class (as cosmicpython looks up its handlers).
 HANDLERS: dict[type[c.Command], Handler[Any]] = {}
 
@@ -91,99 +93,95 @@ def expired(order: Order, now: datetime) -> ev.Event:
 
 
 @handles(c.Accept)
-def _accept(order: Order, cmd: c.Accept, now: datetime, route: Route) -> list[ev.Event]:
-    return [made.OrderAccepted(at=now, delivery_due=after_days(now, order.delivery_days))]
+def _accept(order: Order, cmd: c.Accept, now: datetime, route: Route) -> Events:
+    return (made.OrderAccepted(at=now, delivery_due=after_days(now, order.delivery_days)),)
 
 
 @handles(c.Cancel, c.AcceptCancellation)
-def _cancel(order: Order, cmd: c.Command, now: datetime, route: Route) -> list[ev.Event]:
-    return [canceled(order, now, cmd.action, cmd.actor)]
+def _cancel(order: Order, cmd: c.Command, now: datetime, route: Route) -> Events:
+    return (canceled(order, now, cmd.action, cmd.actor),)
 
 
 @handles(c.Deliver)
-def _deliver(order: Order, cmd: c.Deliver, now: datetime, route: Route) -> list[ev.Event]:
-    return [
+def _deliver(order: Order, cmd: c.Deliver, now: datetime, route: Route) -> Events:
+    return (
         made.OrderDelivered(
             at=now, late=order.is_late(now), review_due=now + order.terms.policy.review_decision_window
-        )
-    ]
+        ),
+    )
 
 
 @handles(c.RequestCancellation)
-def _request_cancellation(
-    order: Order, cmd: c.RequestCancellation, now: datetime, route: Route
-) -> list[ev.Event]:
-    return [made.CancellationRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
+def _request_cancellation(order: Order, cmd: c.RequestCancellation, now: datetime, route: Route) -> Events:
+    return (made.CancellationRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window),)
 
 
 @handles(c.RefuseCancellation)
-def _refuse_cancellation(
-    order: Order, cmd: c.RefuseCancellation, now: datetime, route: Route
-) -> list[ev.Event]:
-    refused: list[ev.Event] = [made.CancellationRefused(at=now, reason=cmd.reason)]
+def _refuse_cancellation(order: Order, cmd: c.RefuseCancellation, now: datetime, route: Route) -> Events:
+    refused = made.CancellationRefused(at=now, reason=cmd.reason)
     if route.dest is DISPUTED:  # R-CANC-5: the last refusal opens a dispute by itself
-        refused.append(made.DisputeOpened(at=now, by=None))
-    return refused
+        return (refused, made.DisputeOpened(at=now, by=None))
+    return (refused,)
 
 
 @handles(c.Close)
-def _close(order: Order, cmd: c.Close, now: datetime, route: Route) -> list[ev.Event]:
-    return [completed(order, now, cmd.action)]
+def _close(order: Order, cmd: c.Close, now: datetime, route: Route) -> Events:
+    return (completed(order, now, cmd.action),)
 
 
 @handles(c.RequestRevision)
-def _request_revision(order: Order, cmd: c.RequestRevision, now: datetime, route: Route) -> list[ev.Event]:
-    return [made.RevisionRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window)]
+def _request_revision(order: Order, cmd: c.RequestRevision, now: datetime, route: Route) -> Events:
+    return (made.RevisionRequested(at=now, answer_due=now + order.terms.policy.seller_answer_window),)
 
 
 @handles(c.AcceptRevision)
-def _accept_revision(order: Order, cmd: c.AcceptRevision, now: datetime, route: Route) -> list[ev.Event]:
+def _accept_revision(order: Order, cmd: c.AcceptRevision, now: datetime, route: Route) -> Events:
     requested = order.revision_requested_at
     assert requested is not None  # revision_requested is only entered by RevisionRequested
-    return [made.RevisionAccepted(at=now, delivery_due=after_days(requested, order.delivery_days))]
+    return (made.RevisionAccepted(at=now, delivery_due=after_days(requested, order.delivery_days)),)
 
 
 @handles(c.RefuseRevision)
-def _refuse_revision(order: Order, cmd: c.RefuseRevision, now: datetime, route: Route) -> list[ev.Event]:
-    return [
+def _refuse_revision(order: Order, cmd: c.RefuseRevision, now: datetime, route: Route) -> Events:
+    return (
         made.RevisionRefused(
             at=now, reason=cmd.reason, decision_due=now + order.terms.policy.buyer_decision_window
-        )
-    ]
+        ),
+    )
 
 
 @handles(c.OpenDispute)
-def _open_dispute(order: Order, cmd: c.OpenDispute, now: datetime, route: Route) -> list[ev.Event]:
-    return [made.DisputeOpened(at=now, by=cmd.actor)]
+def _open_dispute(order: Order, cmd: c.OpenDispute, now: datetime, route: Route) -> Events:
+    return (made.DisputeOpened(at=now, by=cmd.actor),)
 
 
 @handles(c.ResolveDispute)
-def _resolve_dispute(order: Order, cmd: c.ResolveDispute, now: datetime, route: Route) -> list[ev.Event]:
+def _resolve_dispute(order: Order, cmd: c.ResolveDispute, now: datetime, route: Route) -> Events:
     if cmd.outcome is c.REFUND:
-        return [canceled(order, now, cmd.action, cmd.actor)]
+        return (canceled(order, now, cmd.action, cmd.actor),)
     if cmd.outcome is c.RESTART:
         if now >= order.expires_at:  # R-EXP-3
             raise DeadlinePassed(
                 f"the order's expiry ({order.expires_at.isoformat()}) has passed: it can no longer restart"
             )
-        return [made.OrderRestarted(at=now, delivery_due=after_days(now, order.delivery_days))]
+        return (made.OrderRestarted(at=now, delivery_due=after_days(now, order.delivery_days)),)
     refund = None
     if cmd.outcome is c.SPLIT:
         assert cmd.buyer_amount is not None  # the command's validator requires it
         refund = _amount(order, cmd.buyer_amount, "buyer_amount", below=order.seller_share)
-    return [completed(order, now, cmd.action, refund)]
+    return (completed(order, now, cmd.action, refund),)
 
 
 @handles(c.Hold)
-def _hold(order: Order, cmd: c.Hold, now: datetime, route: Route) -> list[ev.Event]:
-    return [made.OrderHeld(at=now)]
+def _hold(order: Order, cmd: c.Hold, now: datetime, route: Route) -> Events:
+    return (made.OrderHeld(at=now),)
 
 
 @handles(c.ReleaseHold)
-def _release_hold(order: Order, cmd: c.ReleaseHold, now: datetime, route: Route) -> list[ev.Event]:
+def _release_hold(order: Order, cmd: c.ReleaseHold, now: datetime, route: Route) -> Events:
     assert order.hold is not None
     assert route.dest is not None
-    return [made.HoldReleased(at=now, resumed=route.dest, shift=now - order.hold.since)]
+    return (made.HoldReleased(at=now, resumed=route.dest, shift=now - order.hold.since),)
 
 
 def _extra_due(order: Order, now: datetime, days: int) -> datetime:
@@ -194,24 +192,24 @@ def _extra_due(order: Order, now: datetime, days: int) -> datetime:
 
 
 @handles(c.BuyOption)
-def _buy_option(order: Order, cmd: c.BuyOption, now: datetime, route: Route) -> list[ev.Event]:
+def _buy_option(order: Order, cmd: c.BuyOption, now: datetime, route: Route) -> Events:
     price = _amount(order, cmd.price, "price")
-    return [
+    return (
         made.OptionBought(
             at=now,
             option=Extra(cmd.name, price, cmd.delivery_days),
             delivery_due=_extra_due(order, now, cmd.delivery_days),
-        )
-    ]
+        ),
+    )
 
 
 @handles(c.OfferCustom)
-def _offer_custom(order: Order, cmd: c.OfferCustom, now: datetime, route: Route) -> list[ev.Event]:
+def _offer_custom(order: Order, cmd: c.OfferCustom, now: datetime, route: Route) -> Events:
     if cmd.offer_id in order.offer_ids:  # R-ERR-2
         raise InvalidArgument(f"offer id {cmd.offer_id!r} was already used in this order")
     price = _amount(order, cmd.price, "price")
     offer = Offer(cmd.offer_id, price, cmd.delivery_days, now + order.terms.policy.offer_lapse)
-    return [made.CustomOfferMade(at=now, offer=offer)]
+    return (made.CustomOfferMade(at=now, offer=offer),)
 
 
 def _open_offer(order: Order, offer_id: str) -> Offer:
@@ -222,29 +220,29 @@ def _open_offer(order: Order, offer_id: str) -> Offer:
 
 
 @handles(c.AcceptOffer)
-def _accept_offer(order: Order, cmd: c.AcceptOffer, now: datetime, route: Route) -> list[ev.Event]:
+def _accept_offer(order: Order, cmd: c.AcceptOffer, now: datetime, route: Route) -> Events:
     offer = _open_offer(order, cmd.offer_id)
-    return [
+    return (
         made.CustomOfferAccepted(
             at=now, offer_id=offer.offer_id, delivery_due=_extra_due(order, now, offer.delivery_days)
-        )
-    ]
+        ),
+    )
 
 
 @handles(c.RefuseOffer)
-def _refuse_offer(order: Order, cmd: c.RefuseOffer, now: datetime, route: Route) -> list[ev.Event]:
-    return [made.CustomOfferRefused(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
+def _refuse_offer(order: Order, cmd: c.RefuseOffer, now: datetime, route: Route) -> Events:
+    return (made.CustomOfferRefused(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id),)
 
 
 @handles(c.WithdrawOffer)
-def _withdraw_offer(order: Order, cmd: c.WithdrawOffer, now: datetime, route: Route) -> list[ev.Event]:
-    return [made.CustomOfferWithdrawn(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id)]
+def _withdraw_offer(order: Order, cmd: c.WithdrawOffer, now: datetime, route: Route) -> Events:
+    return (made.CustomOfferWithdrawn(at=now, offer_id=_open_offer(order, cmd.offer_id).offer_id),)
 
 
 @handles(c.ProposePartialRefund)
-def _propose(order: Order, cmd: c.ProposePartialRefund, now: datetime, route: Route) -> list[ev.Event]:
+def _propose(order: Order, cmd: c.ProposePartialRefund, now: datetime, route: Route) -> Events:
     amount = _amount(order, cmd.amount, "amount", below=order.seller_share)  # R-PART-2
-    return [made.PartialRefundProposed(at=now, proposal=Proposal(cmd.actor, amount, cmd.reason))]
+    return (made.PartialRefundProposed(at=now, proposal=Proposal(cmd.actor, amount, cmd.reason)),)
 
 
 def _open_proposal(order: Order, cmd: c.Command, *, by_proposer: bool) -> Proposal:
@@ -264,51 +262,47 @@ def _open_proposal(order: Order, cmd: c.Command, *, by_proposer: bool) -> Propos
 
 
 @handles(c.AcceptPartialRefund)
-def _accept_refund(order: Order, cmd: c.AcceptPartialRefund, now: datetime, route: Route) -> list[ev.Event]:
+def _accept_refund(order: Order, cmd: c.AcceptPartialRefund, now: datetime, route: Route) -> Events:
     proposal = _open_proposal(order, cmd, by_proposer=False)
-    return [made.PartialRefundAccepted(at=now, amount=proposal.amount)]
+    return (made.PartialRefundAccepted(at=now, amount=proposal.amount),)
 
 
 @handles(c.DeclinePartialRefund)
-def _decline_refund(order: Order, cmd: c.DeclinePartialRefund, now: datetime, route: Route) -> list[ev.Event]:
+def _decline_refund(order: Order, cmd: c.DeclinePartialRefund, now: datetime, route: Route) -> Events:
     _open_proposal(order, cmd, by_proposer=False)
-    return [made.PartialRefundDeclined(at=now)]
+    return (made.PartialRefundDeclined(at=now),)
 
 
 @handles(c.WithdrawPartialRefund)
-def _withdraw_refund(
-    order: Order, cmd: c.WithdrawPartialRefund, now: datetime, route: Route
-) -> list[ev.Event]:
+def _withdraw_refund(order: Order, cmd: c.WithdrawPartialRefund, now: datetime, route: Route) -> Events:
     _open_proposal(order, cmd, by_proposer=True)
-    return [made.PartialRefundWithdrawn(at=now)]
+    return (made.PartialRefundWithdrawn(at=now),)
 
 
 @handles(c.Review)
-def _review(order: Order, cmd: c.Review, now: datetime, route: Route) -> list[ev.Event]:
+def _review(order: Order, cmd: c.Review, now: datetime, route: Route) -> Events:
     until = order.review_until
     if until is None or now > until:  # R-END-1
         raise DeadlinePassed(f"the review window closed at {until}")
-    return [made.ReviewLeft(at=now, rating=cmd.rating, text=cmd.text)]
+    return (made.ReviewLeft(at=now, rating=cmd.rating, text=cmd.text),)
 
 
-def closures(order: Order, now: datetime) -> list[ev.Event]:
+def closures(order: Order, now: datetime) -> Events:
     """Open offers and proposal close by themselves when a dispute opens or the order ends
     (R-PART-3, on the routes that ``close``); holds do not close them."""
     if not (order.offers or order.proposal):
-        return []
-    closed: list[ev.Event] = [made.CustomOfferClosed(at=now, offer_id=o.offer_id) for o in order.offers]
-    if order.proposal is not None:
-        closed.append(made.PartialRefundClosed(at=now))
-    return closed
+        return ()
+    closed = tuple(made.CustomOfferClosed(at=now, offer_id=o.offer_id) for o in order.offers)
+    return closed if order.proposal is None else (*closed, made.PartialRefundClosed(at=now))
 
 
-def fired(order: Order, deadline: Deadline, offer_id: str | None, at: datetime) -> list[ev.Event]:
+def fired(order: Order, deadline: Deadline, offer_id: str | None, at: datetime) -> Events:
     """The events of a deadline that fires by itself (the route was found in the graph)."""
     if deadline is OFFER:
         assert offer_id is not None
-        return [made.CustomOfferLapsed(at=at, offer_id=offer_id)]
+        return (made.CustomOfferLapsed(at=at, offer_id=offer_id),)
     if deadline is EXPIRY:
-        return [expired(order, at)]
+        return (expired(order, at),)
     if deadline is ACCEPTANCE or deadline is SELLER_ANSWER:
-        return [canceled(order, at, deadline.value, None)]
-    return [completed(order, at, deadline.value)]
+        return (canceled(order, at, deadline.value, None),)
+    return (completed(order, at, deadline.value),)

@@ -95,11 +95,11 @@ def fire(decision: Decision, now: datetime) -> Decision:
             deadline = due.of
             step = commit(
                 current,
-                [
+                (
                     made.ReminderSent(
                         at=due.at, deadline=deadline.name, due=deadline.at, party=REMINDED[deadline.deadline]
-                    )
-                ],
+                    ),
+                ),
                 (f"reminder:{deadline.name}",),
             )
         else:

@@ -276,7 +276,7 @@ def _rebuild(uow: UnitOfWork, accepted: Mapping[str, Any]) -> Decision:
     history = uow.orders.events(accepted["order_id"], after=0)[:end]
     events, fired = history[start:], tuple(accepted["fired"])
     if start:
-        return commit(replay(history[:start]), events, fired)
+        return commit(replay(history[:start]), tuple(events), fired)
     placed = events[0]
     assert isinstance(placed, OrderPlaced)  # version 1 of every order
     order = placed.create()
