@@ -50,7 +50,7 @@ from orderflow.domain import validators as v
 from orderflow.domain.commands import Close, Outcome, ProposePartialRefund
 from orderflow.domain.decide import AMOUNT_FREE, decide
 from orderflow.domain.decision import Decision
-from orderflow.domain.drafts import PLAIN, builder, family
+from orderflow.domain.drafts import PLAIN, Shared, builder, family
 from orderflow.domain.effects import (
     _CONSEQUENCES,
     MOVING_MONEY,
@@ -61,10 +61,11 @@ from orderflow.domain.effects import (
     effects_of,
 )
 from orderflow.domain.events import Event, OrderDelivered, OrderHeld, OrderPlaced
-from orderflow.domain.graph import Route, graph_for
+from orderflow.domain.graph import Graph, Route, graph_for
 from orderflow.domain.handlers import HANDLERS, completed
 from orderflow.domain.money import Ledger, _currency_code
 from orderflow.domain.policy import COMEUP, PRESETS, Policy
+from orderflow.domain.states import WORKING
 from orderflow.testing.strategies import Life, lives, placements
 
 from support import PAID_AT, eur, placement, reach
@@ -298,16 +299,32 @@ def test_closing_with_only_a_proposal_open_closes_it_on_the_fast_path() -> None:
     assert closed.order.proposal is None
 
 
+def test_the_functions_on_every_command_make_no_cell() -> None:
+    # a closure's cells are made on each call (judged's refusal lives in ``_scanned``; Shared names
+    # ``type.__call__`` instead of ``super()``, whose ``__class__`` cell is copied on each call)
+    for function in (Graph.judged, Shared.__call__, decide):
+        assert not function.__code__.co_cellvars, function
+        assert not function.__code__.co_freevars, function
+
+
+def test_delivering_leaves_only_states_where_lateness_is_the_deadline_alone() -> None:
+    # ``handlers._deliver`` tests the delivery deadline without ``Order.is_late``'s state test
+    for policy in (COMEUP, *PRESETS.values()):
+        for state, trigger in graph_for(policy).table:
+            if trigger == "deliver":
+                assert state in WORKING, state
+
+
 def test_a_one_event_decision_keeps_the_tuple_its_handler_returned(monkeypatch: pytest.MonkeyPatch) -> None:
     # handlers return tuples, so a decision of one event needs no tuple of its own
-    returned = []
+    returned: list[tuple[Event, ...]] = []
     handler = HANDLERS[Close]
 
     def recorded(*args: Any) -> tuple[Event, ...]:
         returned.append(handler(*args))
         return returned[-1]
 
-    monkeypatch.setitem(HANDLERS, Close, recorded)
+    monkeypatch.setitem(HANDLERS, Close, recorded)  # type: ignore[misc]
     order = reach(State.DELIVERED).order
     decision = decide(order, COMMANDS["close"](Role.BUYER), order.updated_at + timedelta(hours=1))
     assert type(returned[0]) is tuple

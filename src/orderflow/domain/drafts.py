@@ -371,7 +371,8 @@ class Shared(type):
                 return _SHARED[cls][key]
             except (KeyError, TypeError):  # not shared, or unhashable: built (and checked) below
                 pass
-        return super().__call__(*(() if key is attrs.NOTHING else (key,)), *args, **kwargs)
+        # ``type.__call__`` named, not ``super()``: its ``__class__`` cell would be copied on each call
+        return type.__call__(cls, *(() if key is attrs.NOTHING else (key,)), *args, **kwargs)
 
 
 #: The shared values of each ``Shared`` class, by key (``share``).

@@ -311,9 +311,14 @@ class Graph:
             else:
                 if route.after is None or route.ready(order, now):
                     return route
+        return self._scanned(order, command, now)
+
+    def _scanned(self, order: Order, command: Command, now: datetime) -> Route:
+        """``judged`` for a command ``judges`` does not know (a subclass), or the refusal. Apart,
+        so that ``judged`` has no closure: its comprehensions' cells would be made on each call."""
         actor = command.actor
         routes = self.table.get((order.state, command.action), ())
-        for route in routes:  # a command ``judges`` does not know (a subclass), or a refusal
+        for route in routes:
             if route.takes(actor, order, command, now):
                 return route
         possible = [r for r in routes if r.holds(order, command, now)]

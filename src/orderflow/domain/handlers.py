@@ -104,9 +104,12 @@ def _cancel(order: Order, cmd: c.Command, now: datetime, route: Route) -> Events
 
 @handles(c.Deliver)
 def _deliver(order: Order, cmd: c.Deliver, now: datetime, route: Route) -> Events:
+    due = order.delivery_due  # ``order.is_late(now)`` written out: deliver leaves in_progress only
     return (
         made.OrderDelivered(
-            at=now, late=order.is_late(now), review_due=now + order.terms.policy.review_decision_window
+            at=now,
+            late=due is not None and now >= due,
+            review_due=now + order.terms.policy.review_decision_window,
         ),
     )
 
