@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import commands as c
 from . import events as ev
-from .dates import add_months, after_days
+from .dates import after_days, month_shift, whole_days
 from .errors import DeadlinePassed, InvalidAmount, InvalidArgument, NotAllowed, UnknownReference
 from .graph import Route
 from .money import ZEROS, Money, checked_amount, quantize
@@ -68,7 +68,8 @@ def completed(order: Order, now: datetime, cause: str, refund: Decimal | None = 
         refund=ZEROS[terms.currency] if refund is None else quantize(refund, terms.currency),
         seller_credit=share if refund is None else share - refund,
         platform_revenue=terms.platform_fee,
-        review_until=add_months(now, terms.policy.review_months),
+        # ``add_months``, written out: the core's instants are in UTC
+        review_until=now + month_shift(now.toordinal(), terms.policy.review_months),
     )
 
 
@@ -94,7 +95,7 @@ def expired(order: Order, now: datetime) -> ev.Event:
 
 @handles(c.Accept)
 def _accept(order: Order, cmd: c.Accept, now: datetime, route: Route) -> Events:
-    return (made.OrderAccepted(at=now, delivery_due=after_days(now, order.delivery_days)),)
+    return (made.OrderAccepted(at=now, delivery_due=now + whole_days(order.delivery_days)),)
 
 
 @handles(c.Cancel, c.AcceptCancellation)

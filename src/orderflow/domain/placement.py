@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from . import validators as v
-from .dates import EARLIEST, LATEST, UTC, add_months, require_aware
+from .dates import EARLIEST, LATEST, UTC, month_shift, require_aware
 from .decision import Decision, new_decision
 from .drafts import fast_init
 from .effects import PLACED
@@ -129,7 +129,7 @@ def place_order(placement: Placement) -> Decision:
         options=options,
         tip=tip,
         acceptance_due=paid_at + window,
-        expires_at=add_months(paid_at, policy.expiry_months),
+        expires_at=paid_at + month_shift(paid_at.toordinal(), policy.expiry_months),  # ``add_months``
     )
     order = placed.opened(paid, days)  # what ``placed.create()`` derives, computed above
     return new_decision(order, (placed,), PLACED)  # ``effects_of(placed, None, order)``
