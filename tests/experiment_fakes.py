@@ -34,6 +34,10 @@ def fake_cell(settings: Mapping[str, Any], seed: int) -> dict[str, float]:
             file.write(f"{settings.get('salt', '')} {seed} {os.getpid()}\n")
     if settings.get("sleep"):
         time.sleep(float(settings["sleep"]))
+    if settings.get("spin"):  # CPU time, whatever the machine's speed: a cell of known cost
+        until = time.process_time() + float(settings["spin"])
+        while time.process_time() < until:
+            pass
     if seed in settings.get("fail_seeds", ()):
         raise RuntimeError(f"seed {seed} always fails")
     marker = settings.get("fail_once")
