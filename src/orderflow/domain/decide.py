@@ -29,8 +29,8 @@ from .timers import check_time, fire, nothing_due_by
 #: The commands whose handlers and events compute no amount: no ``Decimal`` arithmetic, no
 #: rounding, only comparisons, which are exact in any decimal context. With nothing due, deciding
 #: one gives the same decision whatever the host's context, so ``decide`` skips the context guard
-#: for them (guard.py: about 1,600 instructions a call). ``tests/unit/test_fast_paths.py`` decides
-#: each under a one-digit context that traps any rounding.
+#: for them, even its test of the host's context (guard.py). ``tests/unit/test_fast_paths.py``
+#: decides each under a one-digit context that traps any rounding.
 AMOUNT_FREE: frozenset[type[Command]] = frozenset(
     {
         c.Accept,

@@ -16,10 +16,11 @@
 
 Cost, in callgrind instructions: swapping always costs about 4,800 (two context-variable sets and
 the wrapper), the check of ``prec`` and ``Emax`` with the wrapper about 1,600 (of a ``decide`` of
-about 20,000). So ``decide`` itself is not wrapped: a command that computes no amount
-(``decide.AMOUNT_FREE``), with no deadline due, decides the same in any context and skips the
-guard, reporting an overflow as the guard does; every other goes through the guarded
-``_decide_in_context``. Sharing one ``Context`` object between threads is safe: every operation
+about 20,000). So ``decide`` itself is not wrapped. With no deadline due, a command that computes
+no amount (``decide.AMOUNT_FREE``) decides the same in any context and skips the guard; a command
+that computes amounts makes the guard's test inline (``DIGITS``, ``EXPONENT``) and, in a wide
+context, takes the same path; both report an overflow as the guard does. Every other call goes
+through the guarded ``_decide_in_context``. Sharing one ``Context`` object between threads is safe: every operation
 runs under the GIL and the core never reads the context's flags.
 """
 
