@@ -69,7 +69,7 @@ def decide(order: Order, command: Command, now: datetime) -> Decision:
         raise InvalidArgument(f"not an order: {order!r}"[:200])
     # A command that computes amounts takes the same path when the host's decimal context is
     # wide enough to be used as it is (guard.py), the guard's own test written out: the guarded
-    # path costs two frames and the test's call more (about 4,000 instructions a command).
+    # path costs two frames more (``close``: 30,000 instructions that way, 28,300 this way).
     if kind in AMOUNT_FREE or ((host := getcontext()).prec >= DIGITS and host.Emax >= EXPONENT):
         try:
             if not (type(now) is datetime and now.tzinfo is UTC and order.updated_at <= now < LATEST):

@@ -20,8 +20,8 @@ about 20,000). So ``decide`` itself is not wrapped. With no deadline due, a comm
 no amount (``decide.AMOUNT_FREE``) decides the same in any context and skips the guard; a command
 that computes amounts makes the guard's test inline (``DIGITS``, ``EXPONENT``) and, in a wide
 context, takes the same path; both report an overflow as the guard does. Every other call goes
-through the guarded ``_decide_in_context``. Sharing one ``Context`` object between threads is safe: every operation
-runs under the GIL and the core never reads the context's flags.
+through the guarded ``_decide_in_context``. Sharing one ``Context`` object between threads is
+safe: every operation runs under the GIL and the core never reads the context's flags.
 """
 
 from __future__ import annotations
