@@ -72,9 +72,10 @@ def place_order(placement: Placement) -> Decision:
         paid_at = require_aware(paid_at, "paid_at")  # converted to UTC, or InvalidTime
     currency, cap = p.price.currency, policy.max_amount
     nothing, quantum = ZEROS[currency], QUANTA[currency]
-    # Each amount's common case, ``checked_amount``'s first test, written out (a call less each):
-    # positive, at most the cap, in the order's currency, written with its minor unit. Any other
-    # amount goes to ``checked_amount``, which says what is wrong or allows a zero.
+    # The price's, each option's and the tip's common case, ``checked_amount``'s first test,
+    # written out (a call less each): positive, at most the cap, in the order's currency, written
+    # with its minor unit. Any other amount goes to ``checked_amount``, which says what is wrong or
+    # allows a zero.
     price = p.price.amount
     if not (NOTHING < price <= cap and price.same_quantum(quantum)):
         price = checked_amount(p.price, currency, cap, "price")
@@ -103,13 +104,11 @@ def place_order(placement: Placement) -> Decision:
     window = policy.acceptance_window if p.acceptance_window is None else p.acceptance_window
     if window <= _NO_TIME:
         raise InvalidArgument("acceptance_window must be positive")
-    given = p.platform_fee
-    if given is None:
-        fee = nothing
-    else:
-        fee = given.amount
-        if not (NOTHING < fee <= cap and given.currency == currency and fee.same_quantum(quantum)):
-            fee = checked_amount(given, currency, cap, "platform_fee", True)
+    fee = (
+        nothing
+        if p.platform_fee is None
+        else checked_amount(p.platform_fee, currency, cap, "platform_fee", True)
+    )
     tax = nothing if p.tax is None else checked_amount(p.tax, currency, cap, "tax", True)
     bank_fee = nothing if p.bank_fee is None else checked_amount(p.bank_fee, currency, cap, "bank_fee", True)
     paid = tippable + tip + fee
