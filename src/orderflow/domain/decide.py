@@ -124,20 +124,15 @@ def _decided(
     """``decide`` after ``advanced`` (None: nothing fired), given the route and events if found."""
     current = order if advanced is None else advanced.order
     try:
-        if route is None or events is None:
+        if route is None or events is None:  # the slow path: its commands ask the graph
             graph: Graph = current.terms.graph
-            # ``graph.route``, written out: a call less on every command that moves money
-            route = graph.direct.get((current.state, type(command), command.actor)) or graph.judged(
-                current, command, now
-            )
+            route = graph.route(current, command, now)
             events = HANDLERS[type(command)](current, command, now, route)
     except Rejection as error:
         error.advanced = advanced if advanced is not None and advanced.events else None
         raise
     if route.closes and (current.offers or current.proposal is not None):  # else closes nothing
         events += closures(current, now)
-    if advanced is None and len(events) == 1:  # ``commit``'s common case, without its call
-        return new_decision(events[0].apply(current), events, current)
     decision = commit(current, events)
     return decision if advanced is None else advanced.then(decision)
 
